@@ -1,0 +1,174 @@
+/** Shared types of the board layer: what the Node-RED nodes (or any other user) see. */
+
+/** What a board says about itself, read once per connect. */
+export interface BoardInfo {
+  /** 'micropython' | 'circuitpython' | other sys.implementation.name */
+  implementation: string;
+  /** e.g. "1.27.0" */
+  version: string;
+  /** sys.platform, e.g. "rp2", "esp32", "webassembly" */
+  platform: string;
+  /** sys.implementation._machine where available, e.g. "Raspberry Pi Pico with RP2040" */
+  machine: string;
+  /** whether `import _thread` works */
+  threads: boolean;
+  /** whether the board accepted raw-paste mode */
+  rawPaste: boolean;
+}
+
+/** Short text for statuses: "MicroPython 1.27.0 on rp2". */
+export function describeBoard(info: BoardInfo): string {
+  const impl = info.implementation === 'circuitpython' ? 'CircuitPython'
+    : info.implementation === 'micropython' ? 'MicroPython' : info.implementation;
+  return `${impl} ${info.version} on ${info.platform}`;
+}
+
+export type DeviceState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+export interface DeviceOptions {
+  /** Port form: serial path, ws://host[:port], tcp://host:port, virtual, virtual:NAME */
+  port: string;
+  baud?: number;
+  password?: string;
+  /** Python run after every connect before setup; undefined = Belay's convenience imports fitting the board; '' = none */
+  startup?: string;
+  setup?: string;
+  teardown?: string;
+  softReset?: boolean;
+  reconnect?: boolean;
+  /** seconds per call, 0 = no limit */
+  timeout?: number;
+  /** largest number of queued calls before new ones are refused */
+  maxQueue?: number;
+  /** optional label used in error messages instead of the port */
+  name?: string;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** seconds; overrides the device default; 0 = no limit */
+  timeout?: number;
+}
+
+/** The result of exec/call: the value (Python → JS per CONTRACT) and what the code printed. */
+export interface CallResult {
+  value: unknown;
+  stdout: string;
+}
+
+/** A Python exception or protocol failure, with the board named. */
+export class BoardError extends Error {
+  /** Python exception class name (e.g. 'ZeroDivisionError'), or 'TimeoutError' / 'ConnectionError' / 'QueueFullError' etc. for host-side failures */
+  type: string;
+  /** the exception message without the type prefix */
+  pyMessage: string;
+  /** traceback text with line numbers mapped to the user's own code ('' when there is none) */
+  traceback: string;
+  /** the board's label or port */
+  board: string;
+  constructor(board: string, type: string, pyMessage: string, traceback = '') {
+    super(`${board}: ${type}${pyMessage ? ': ' + pyMessage : ''}`);
+    this.name = 'BoardError';
+    this.board = board;
+    this.type = type;
+    this.pyMessage = pyMessage;
+    this.traceback = traceback;
+  }
+  /** The shape put on msg.error by the nodes. */
+  toJSON(): { type: string; message: string; traceback: string; board: string } {
+    return { type: this.type, message: this.pyMessage, traceback: this.traceback, board: this.board };
+  }
+}
+
+/** Handlers for a background thread's events. */
+export interface ThreadHandlers {
+  /** a value the thread function yielded */
+  onYield(value: unknown): void;
+  /** one line the thread printed (without the newline) */
+  onPrint(line: string): void;
+  /** the thread raised; err carries type, message and node-relative traceback */
+  onError(err: BoardError): void;
+  /** the thread returned or was stopped */
+  onEnd(): void;
+}
+
+export interface SyncOptions {
+  /** absolute host folder */
+  source: string;
+  /** board folder, default '/' */
+  dest?: string;
+  /** board paths never deleted (absolute, or relative to dest) */
+  keep?: string[];
+  /** gitignore-style patterns */
+  ignore?: string[];
+  /** strip comments and docstrings from .py files, keeping line numbers; default true */
+  minify?: boolean;
+}
+
+export interface SyncResult {
+  uploaded: string[];
+  deleted: string[];
+  unchanged: string[];
+  bytes: number;
+  ms: number;
+}
+
+export interface SyncProgress {
+  done: number;
+  total: number;
+  path?: string;
+}
+
+/** A running background thread on the board. */
+export interface ThreadHandle {
+  readonly id: number;
+  /** Asks the thread to return at its next yield; resolves when it has ended (or after the timeout). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The Device API (implemented by src/board/device.ts): one board, one FIFO of calls.
+ *
+ * Events:
+ *  - 'state' (state: DeviceState, detail?: BoardInfo | Error)
+ *  - 'queue' (length: number)          calls waiting or running, for "busy (3)" statuses
+ *  - 'output' (text: string)           what the board printed outside any call and outside any thread
+ */
+export interface DeviceApi {
+  readonly label: string;
+  readonly state: DeviceState;
+  readonly info: BoardInfo | undefined;
+  readonly queueLength: number;
+  on(event: 'state', fn: (state: DeviceState, detail?: BoardInfo | Error) => void): this;
+  on(event: 'queue', fn: (length: number) => void): this;
+  on(event: 'output', fn: (text: string) => void): this;
+  off(event: string, fn: (...args: any[]) => void): this;
+
+  /** Connects (link, raw REPL, soft reset, startup, setup, every defined function). */
+  connect(): Promise<BoardInfo>;
+  /** Stops threads, runs teardown, leaves raw REPL, closes the link; no reconnect until connect(). */
+  disconnect(): Promise<void>;
+  /** disconnect() and forget everything; the Device cannot be used again. */
+  close(): Promise<void>;
+
+  /** Runs statements or one expression; value is the expression's value or null. */
+  exec(code: string, opts?: CallOptions): Promise<CallResult>;
+  /**
+   * Registers a function definition under a key (a node id): sent now when connected and again after
+   * every (re)connect. Returns the function's name. Redefining a key replaces its source.
+   * Tracebacks from it map to the lines of `source` (line 1 = its first line).
+   */
+  define(key: string, source: string): Promise<string>;
+  /** Forgets a definition (it stays on the board until the next reset). */
+  undefine(key: string): void;
+  /** Calls a defined function. */
+  call(name: string, args?: unknown[], kwargs?: Record<string, unknown>, opts?: CallOptions): Promise<CallResult>;
+  /** Calls a generator function, handing over each value as it arrives. */
+  iterate(name: string, args: unknown[] | undefined, kwargs: Record<string, unknown> | undefined,
+    onValue: (value: unknown) => void, opts?: CallOptions): Promise<{ count: number; stdout: string }>;
+  /** Starts a defined function in a board thread. Rejects with a clear error when the board has no _thread. */
+  startThread(name: string, args: unknown[] | undefined, kwargs: Record<string, unknown> | undefined,
+    handlers: ThreadHandlers): Promise<ThreadHandle>;
+  /** Mirrors a host folder onto the board. */
+  sync(opts: SyncOptions, onProgress?: (p: SyncProgress) => void, callOpts?: CallOptions): Promise<SyncResult>;
+}
