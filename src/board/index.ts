@@ -1,0 +1,12 @@
+/**
+ * The board layer: drive a MicroPython board over its raw REPL, without Node-RED.
+ *
+ *   const dev = new Device({ port: 'virtual:demo' });
+ *   await dev.connect();
+ *   const { value } = await dev.exec('1 + 1');
+ */
+export { Device } from './device';
+export { RawRepl, ProtocolError } from './raw-repl';
+export * from './types';
+export { createLink } from './link';
+export { toPython, parsePython } from './python/literal';
