@@ -1,0 +1,97 @@
+/**
+ * What the host needs to know about a task or thread node's code before sending it: the name of
+ * the function it defines, and whether that function is a generator. Both read tokens, so a `def`
+ * or `yield` inside a string or comment never counts.
+ */
+import { tokenize, logicalLines, indentWidth, LogicalLine } from './tokens';
+
+export interface TopLevelFunction {
+  name: string;
+  /** `async def`: cannot be called through the raw REPL */
+  isAsync: boolean;
+  /** index of its `def` line among the logical lines (internal use) */
+  index: number;
+}
+
+function isDefLine(l: LogicalLine): { name: string; isAsync: boolean } | undefined {
+  const t = l.tokens;
+  const at = t[0]?.kind === 'name' && t[0].text === 'async' ? 1 : 0;
+  if (t[at]?.kind === 'name' && t[at].text === 'def' && t[at + 1]?.kind === 'name' && t[at + 2]?.text === '(') {
+    return { name: t[at + 1].text, isAsync: at === 1 };
+  }
+  return undefined;
+}
+
+/** Every top-level `def NAME(` / `async def NAME(`, in source order. */
+export function topLevelFunctions(source: string): TopLevelFunction[] {
+  const lines = logicalLines(tokenize(source));
+  const out: TopLevelFunction[] = [];
+  lines.forEach((l, index) => {
+    if (l.indent !== '') return;
+    const d = isDefLine(l);
+    if (d) out.push({ ...d, index });
+  });
+  return out;
+}
+
+/**
+ * The name of the first top-level function the code defines (lines above it, such as imports,
+ * constants and decorators, are allowed), or undefined when it defines none.
+ * Throws when that function is `async def`: the board's raw REPL has no event loop to run it.
+ */
+export function functionName(source: string): string | undefined {
+  const first = topLevelFunctions(source)[0];
+  if (!first) return undefined;
+  if (first.isAsync) {
+    throw new Error(`"async def ${first.name}" cannot be called from Node-RED: the board runs a task by calling it directly, with no event loop. Use a plain "def ${first.name}(...)" (a generator with yield streams values).`);
+  }
+  return first.name;
+}
+
+/**
+ * Best effort: whether the first top-level function (or the one named) is a generator, i.e. its own
+ * body contains `yield` outside strings and comments. `yield` inside a nested def or class body does
+ * not count, as in Python. Not detected: `yield` inside a lambda (which would make that lambda, not
+ * the function, a generator, and is counted wrongly) — asking the board is the exact answer.
+ */
+export function isGeneratorFunction(source: string, name?: string): boolean {
+  const lines = logicalLines(tokenize(source));
+  const fns = topLevelFunctions(source);
+  const fn = name === undefined ? fns[0] : fns.find((f) => f.name === name);
+  if (!fn) return false;
+
+  const header = lines[fn.index];
+  // A one-line body (`def f(): yield 1`) follows the header's colon; parameter defaults cannot yield.
+  const colon = header.tokens.findIndex((t, k) => t.text === ':' && k > 2 && closesSignature(header, k));
+  if (colon >= 0 && header.tokens.slice(colon + 1).some(isYield)) return true;
+
+  let nestedIndent = -1; // indent width of a nested def/class whose body we are skipping
+  for (let i = fn.index + 1; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.indent === '') break; // back at top level: the function has ended
+    const w = indentWidth(l.indent);
+    if (nestedIndent >= 0 && w > nestedIndent) continue;
+    nestedIndent = -1;
+    const first = l.tokens[0];
+    if (isDefLine(l) || (first.kind === 'name' && first.text === 'class')) {
+      nestedIndent = w;
+      continue;
+    }
+    if (l.tokens.some(isYield)) return true;
+  }
+  return false;
+}
+
+function isYield(t: { kind: string; text: string }): boolean {
+  return t.kind === 'name' && t.text === 'yield';
+}
+
+/** True when the ':' at index k is outside the parameter list's brackets. */
+function closesSignature(l: LogicalLine, k: number): boolean {
+  let depth = 0;
+  for (let j = 0; j < k; j++) {
+    if (l.tokens[j].kind === 'open') depth++;
+    else if (l.tokens[j].kind === 'close') depth--;
+  }
+  return depth === 0;
+}

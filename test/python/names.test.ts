@@ -1,0 +1,56 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { functionName, isGeneratorFunction, topLevelFunctions } from '../../src/board/python/names';
+
+describe('functionName', () => {
+  test('the first top-level def, after any lines above it', () => {
+    assert.equal(functionName('def blink(pin, n=3):\n    return n\n'), 'blink');
+    assert.equal(functionName('import time\nLED = const(25)\n\n@micropython.native\ndef read_temp(x):\n    pass\n'), 'read_temp');
+    assert.equal(functionName('def a():\n    def inner():\n        pass\n\ndef b():\n    pass\n'), 'a');
+    assert.equal(functionName('def ünïcode_näme():\n  pass'), 'ünïcode_näme');
+    assert.equal(functionName('def f(\n    a,\n    b):\n  return a'), 'f');
+  });
+
+  test('ignores defs inside strings, comments and nested blocks', () => {
+    assert.equal(functionName('# def fake():\nx = "def nope(): pass"\ny = """\ndef also_not():\n"""\ndef real():\n    pass\n'), 'real');
+    assert.equal(functionName('class C:\n    def method(self):\n        pass\n'), undefined);
+    assert.equal(functionName('if True:\n    def hidden():\n        pass\n'), undefined);
+    assert.equal(functionName('x = 1\nprint(x)\n'), undefined);
+    assert.equal(functionName(''), undefined);
+  });
+
+  test('async def is refused with a clear message', () => {
+    assert.throws(() => functionName('import asyncio\nasync def poll():\n    await asyncio.sleep(1)\n'), /async def poll.*plain "def poll/);
+    assert.deepEqual(topLevelFunctions('async def a():\n  pass\ndef b():\n  pass').map((f) => [f.name, f.isAsync]), [['a', true], ['b', false]]);
+  });
+});
+
+describe('isGeneratorFunction', () => {
+  test('yield in the body makes a generator', () => {
+    assert.equal(isGeneratorFunction('def count(n):\n    for i in range(n):\n        yield i\n'), true);
+    assert.equal(isGeneratorFunction('def f(): yield 1'), true);
+    assert.equal(isGeneratorFunction('def f(x: int) -> int: yield x'), true);
+    assert.equal(isGeneratorFunction('def f():\n    x = yield\n    return x\n'), true);
+    assert.equal(isGeneratorFunction('def f():\n    if True:\n        while 1:\n            yield from g()\n'), true);
+  });
+
+  test('no yield, or yield only in strings, comments or nested functions', () => {
+    assert.equal(isGeneratorFunction('def f():\n    return 1\n'), false);
+    assert.equal(isGeneratorFunction('def f():\n    # yield 1\n    return "yield"\n'), false);
+    assert.equal(isGeneratorFunction('def f():\n    def g():\n        yield 1\n    return list(g())\n'), false);
+    assert.equal(isGeneratorFunction('def f():\n    class C:\n        def m(self):\n            yield 1\n    return C\n'), false);
+    assert.equal(isGeneratorFunction('def f():\n    return 1\ndef g():\n    yield 2\n'), false);
+    assert.equal(isGeneratorFunction('x = 1\n'), false);
+  });
+
+  test('a yield after a nested def, back at the function level, counts', () => {
+    assert.equal(isGeneratorFunction('def f():\n    def g():\n        return 1\n    yield g()\n'), true);
+  });
+
+  test('by name', () => {
+    const src = 'def helper():\n    return 1\ndef main():\n    yield helper()\n';
+    assert.equal(isGeneratorFunction(src, 'main'), true);
+    assert.equal(isGeneratorFunction(src, 'helper'), false);
+    assert.equal(isGeneratorFunction(src, 'missing'), false);
+  });
+});
