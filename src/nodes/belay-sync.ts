@@ -1,0 +1,56 @@
+/**
+ * belay-sync: makes a board folder equal to a host folder, on a message or on every connect, and
+ * sends what it did. Progress shows as "done/total" in the node status.
+ */
+import os from 'node:os';
+import type { DeviceApi, SyncResult } from '../board/types';
+import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
+import { keepList, listOf, resolveSource } from './sync-source';
+import { BoardUser } from './user';
+
+interface SyncConfig extends UserNodeConfig {
+  source?: string;
+  dest?: string;
+  keep?: string[] | string;
+  ignore?: string[] | string;
+  minify?: boolean;
+  onConnect?: boolean;
+}
+
+export = function (RED: NodeAPI) {
+  function BelaySyncNode(this: Node, config: SyncConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const user = new BoardUser(RED, node, config);
+    const dest = (config.dest ?? '').trim() || '/';
+
+    node.on('input', (msg: NodeMessage, send: (m: NodeMessage) => void, done: (e?: Error) => void) => {
+      user.handle(msg, done, async (device) => {
+        msg.payload = await mirror(device, msg);
+        send(msg);
+      });
+    });
+
+    if (config.onConnect === true) {
+      user.onConnected(() => {
+        mirror(user.device).then((payload) => node.send({ payload }), (err) => user.report(err));
+      });
+    }
+
+    async function mirror(device: DeviceApi, msg?: NodeMessage): Promise<SyncResult> {
+      const source = resolveSource(config.source ?? '', RED.settings.userDir ?? os.homedir());
+      try {
+        return await device.sync({
+          source, dest,
+          keep: keepList(config.keep, dest),
+          ignore: listOf(config.ignore, /\r?\n/) ?? [],
+          minify: config.minify !== false,
+        }, (p) => user.setActivity({ fill: 'blue', shape: 'dot', text: `${p.done}/${p.total}` }), user.callOptions(msg));
+      } finally {
+        user.setActivity(undefined);
+      }
+    }
+  }
+
+  RED.nodes.registerType('belay-sync', BelaySyncNode);
+};

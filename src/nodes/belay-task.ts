@@ -1,0 +1,40 @@
+/**
+ * belay-task: its function is defined on the board once per connect; each message calls it with
+ * arguments taken from the message and sends the return value, or one message per yielded value.
+ */
+import { callArguments } from './args';
+import { Definition } from './definition';
+import { PartsStream } from './parts';
+import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
+import { BoardUser } from './user';
+
+interface TaskConfig extends UserNodeConfig {
+  code?: string;
+}
+
+export = function (RED: NodeAPI) {
+  function BelayTaskNode(this: Node, config: TaskConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const user = new BoardUser(RED, node, config);
+    const fn = new Definition(user, node.id, config.code ?? '');
+
+    node.on('input', (msg: NodeMessage, send: (m: NodeMessage) => void, done: (e?: Error) => void) => {
+      user.handle(msg, done, async (device) => {
+        const name = await fn.name;
+        const { args, kwargs } = callArguments(msg);
+        const stream = new PartsStream(RED, msg, send);
+        const result = await device.call(name, args, kwargs, { ...user.callOptions(msg), onValue: (v) => stream.push(v) });
+        if (result.generator) {
+          stream.end(result.stdout);
+          return;
+        }
+        msg.payload = result.value;
+        msg.stdout = result.stdout;
+        send(msg);
+      });
+    });
+  }
+
+  RED.nodes.registerType('belay-task', BelayTaskNode);
+};

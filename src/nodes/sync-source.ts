@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Board files a sync to '/' never deletes unless told otherwise (CONTRACT, belay-sync). */
+export const DEFAULT_KEEP = ['boot.py', 'webrepl_cfg.py', 'lib'];
+
+/** `package:NAME/SUB` or `package:@scope/name/SUB`. */
+const PACKAGE_SOURCE = /^package:((?:@[^/]+\/)?[^/@][^/]*)(?:\/(.*))?$/;
+
+/**
+ * The host folder to mirror: relative paths against the Node-RED user directory; `package:` sources
+ * inside the npm package of that name as installed for that user directory.
+ */
+export function resolveSource(source: string, userDir: string): string {
+  const text = source.trim();
+  if (!text) throw new Error('no source folder is set: give a host folder or package:NAME/FOLDER');
+  let folder: string;
+  const pkg = PACKAGE_SOURCE.exec(text);
+  if (pkg) {
+    folder = path.join(packageRoot(pkg[1], userDir), pkg[2] ?? '');
+  } else if (text.startsWith('package:')) {
+    throw new Error(`"${text}" is not a package source: write package:NAME/FOLDER, e.g. package:@belay/node-red-micropython/examples/board`);
+  } else {
+    folder = path.resolve(userDir, text);
+  }
+  let stat: fs.Stats | undefined;
+  try { stat = fs.statSync(folder); } catch { stat = undefined; }
+  if (!stat?.isDirectory()) {
+    throw new Error(`the source folder ${folder} ${stat ? 'is not a folder' : 'does not exist'} (from "${text}"; relative paths start at the Node-RED user directory ${userDir})`);
+  }
+  return folder;
+}
+
+function packageRoot(name: string, userDir: string): string {
+  try {
+    return path.dirname(require.resolve(`${name}/package.json`, { paths: [userDir] }));
+  } catch {
+    // Packages with an "exports" map may not export package.json: find their main file and climb.
+    let entry: string;
+    try {
+      entry = require.resolve(name, { paths: [userDir] });
+    } catch {
+      throw new Error(`the npm package ${name} is not installed for Node-RED (looked from ${userDir}); install it with npm in that folder`);
+    }
+    for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const file = path.join(dir, 'package.json');
+      if (fs.existsSync(file) && JSON.parse(fs.readFileSync(file, 'utf8')).name === name) return dir;
+    }
+    throw new Error(`the npm package ${name} was found at ${entry}, but not its package.json`);
+  }
+}
+
+/** A list property: an array as saved by the editor, or text split on `separator` from a hand-written flow. */
+export function listOf(value: unknown, separator: RegExp): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(separator);
+  return items.map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** `keep` as given, else the default for the board's root. */
+export function keepList(keep: unknown, dest: string): string[] {
+  return listOf(keep, /,/) ?? (dest === '/' ? [...DEFAULT_KEEP] : []);
+}

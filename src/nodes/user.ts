@@ -1,0 +1,194 @@
+import type { BoardInfo, CallOptions, DeviceApi, DeviceState } from '../board/types';
+import { parseSeconds } from './device-options';
+import { describeError, failWith } from './errors';
+import type { Done, Node, NodeAPI, NodeMessage, NodeStatus, UserNodeConfig } from './red';
+import type { BoardListener, SharedBoard } from './shared-board';
+import { busyStatus, connectionStatus, errorStatus } from './status';
+
+/** A belay-device config node as its users see it. */
+export interface DeviceNode extends Node {
+  board?: SharedBoard;
+}
+
+/** Busy counts change per message; the editor needs them a few times a second at most. */
+const STATUS_INTERVAL_MS = 250;
+
+/**
+ * The glue every belay node shares: finds its belay-device, registers with it, shows the
+ * connection in its status, applies timeouts, answers msg.action, and turns each input into one
+ * board job that ends in done() or done(err) with msg.error.
+ */
+export class BoardUser implements BoardListener {
+  readonly board: SharedBoard | undefined;
+  private readonly timeout: number | undefined;
+  private pending = 0;
+  private activity: NodeStatus | undefined;
+  private failure: unknown;
+  private state: DeviceState = 'idle';
+  private info: BoardInfo | undefined;
+  private problem: unknown;
+  private reportedProblem: string | undefined;
+  private shown = '';
+  private statusTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+  private readonly connectedHooks: (() => void)[] = [];
+  private readonly closeHooks: (() => Promise<void> | void)[] = [];
+  private readonly setupError: Error | undefined;
+
+  constructor(RED: NodeAPI, readonly node: Node, config: UserNodeConfig) {
+    let timeout: number | undefined;
+    let setupError: Error | undefined;
+    try {
+      timeout = parseSeconds(config.timeout, 'timeout');
+    } catch (err) {
+      setupError = err as Error;
+    }
+    this.timeout = timeout;
+    const deviceNode = config.device ? RED.nodes.getNode(config.device) as DeviceNode | null : null;
+    this.board = deviceNode?.board;
+    if (!this.board) {
+      setupError ??= new Error('no belay-device is configured for this node: open it and pick or add a device');
+    }
+    this.setupError = setupError;
+    this.board?.register(this);
+    this.refresh();
+    node.on('close', (removed: boolean, done: () => void) => { void this.close(removed).finally(done); });
+  }
+
+  /** The board's Device; only call it once `board` is known to exist. */
+  get device(): DeviceApi {
+    if (!this.board) throw this.setupError;
+    return this.board.device;
+  }
+
+  get connected(): boolean { return this.state === 'connected'; }
+
+  /** Runs fn on every connect and reconnect (after start-up, setup and function definitions). */
+  onConnected(fn: () => void): void {
+    this.connectedHooks.push(fn);
+    if (this.state === 'connected') fn();
+  }
+
+  /** Runs fn when the node closes, before it lets go of the board. */
+  onClose(fn: () => Promise<void> | void): void {
+    this.closeHooks.push(fn);
+  }
+
+  /** Per-call options: msg.timeout (seconds) over the node's timeout over the device's. */
+  callOptions(msg?: NodeMessage): CallOptions {
+    const perMessage = msg ? parseSeconds(msg.timeout, 'msg.timeout') : undefined;
+    const timeout = perMessage ?? this.timeout;
+    return timeout === undefined ? {} : { timeout };
+  }
+
+  /**
+   * Handles one input message: msg.action, or one board job. The job's result is sent by the job;
+   * this ends the message with done() or done(err), msg.error set.
+   */
+  handle(msg: NodeMessage, done: Done, job: (device: DeviceApi) => Promise<void>): void {
+    if (msg.action === 'connect' || msg.action === 'disconnect') {
+      this.act(msg.action).then(() => done(), (err) => done(failWith(msg, err)));
+      return;
+    }
+    if (this.setupError) {
+      done(failWith(msg, this.setupError));
+      return;
+    }
+    const device = this.device;
+    this.pending++;
+    this.refresh();
+    let ok = true;
+    Promise.resolve()
+      .then(() => job(device))
+      .then(() => { this.failure = undefined; done(); }, (err) => {
+        ok = false;
+        this.failure = err;
+        done(failWith(msg, err));
+      })
+      .finally(() => {
+        this.pending--;
+        this.refresh(ok && this.pending === 0);
+      });
+  }
+
+  /** Reports an error that belongs to no current input (a thread's, an on-connect sync's). */
+  report(err: unknown, msg?: NodeMessage): void {
+    this.failure = err;
+    this.node.error(failWith(msg, err), msg);
+    this.refresh(true);
+  }
+
+  /** Shows something the node is doing (a running thread, sync progress) while it is connected. */
+  setActivity(status: NodeStatus | undefined): void {
+    this.activity = status;
+    this.refresh();
+  }
+
+  clearFailure(): void {
+    this.failure = undefined;
+    this.refresh();
+  }
+
+  private async act(action: 'connect' | 'disconnect'): Promise<void> {
+    if (!this.board) throw this.setupError;
+    if (this.board.configError) throw this.board.configError;
+    if (action === 'connect') await this.device.connect();
+    else await this.device.disconnect();
+  }
+
+  onBoardState(state: DeviceState, info: BoardInfo | undefined, problem: unknown): void {
+    const wasConnected = this.state === 'connected';
+    this.state = state;
+    this.info = info;
+    this.problem = problem;
+    this.refresh(true);
+    if (problem) this.reportProblem(problem);
+    else if (state === 'connected') this.reportedProblem = undefined;
+    if (state === 'connected' && !wasConnected && !this.closing) {
+      for (const fn of this.connectedHooks) fn();
+    }
+  }
+
+  /** A connection problem reaches Catch nodes once, not on every reconnect attempt. */
+  private reportProblem(problem: unknown): void {
+    const text = describeError(problem).message;
+    if (text === this.reportedProblem || this.closing) return;
+    this.reportedProblem = text;
+    this.node.error(failWith(undefined, problem));
+  }
+
+  private status(): NodeStatus {
+    if (this.setupError) return errorStatus(this.setupError);
+    if (this.state !== 'connected') return connectionStatus(this.state, this.info, this.problem);
+    if (this.activity) return this.activity;
+    if (this.pending > 0) return busyStatus(this.pending);
+    if (this.failure) return errorStatus(this.failure);
+    return connectionStatus(this.state, this.info, undefined);
+  }
+
+  /** Shows the status now when `now`, else at most every STATUS_INTERVAL_MS. */
+  private refresh(now = false): void {
+    if (this.closing) return;
+    if (!now && this.statusTimer) return;
+    clearTimeout(this.statusTimer);
+    this.statusTimer = undefined;
+    const s = this.status();
+    const key = JSON.stringify(s);
+    if (key !== this.shown) {
+      this.shown = key;
+      this.node.status(s);
+    }
+    if (!now) {
+      this.statusTimer = setTimeout(() => { this.statusTimer = undefined; this.refresh(true); }, STATUS_INTERVAL_MS);
+    }
+  }
+
+  private async close(removed: boolean): Promise<void> {
+    for (const fn of this.closeHooks) {
+      try { await fn(); } catch { /* closing goes on: the board must still be let go */ }
+    }
+    this.closing = true;
+    clearTimeout(this.statusTimer);
+    await this.board?.deregister(this, removed);
+  }
+}
