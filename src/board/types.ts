@@ -48,12 +48,19 @@ export interface DeviceOptions {
 export interface CallOptions {
   /** seconds; overrides the device default; 0 = no limit */
   timeout?: number;
+  /** when the called function turns out to be a generator, each value is handed here as it arrives */
+  onValue?: (value: unknown) => void;
 }
 
 /** The result of exec/call: the value (Python → JS per CONTRACT) and what the code printed. */
 export interface CallResult {
+  /** the return value; for a generator without onValue, the list of its values */
   value: unknown;
   stdout: string;
+  /** true when the function returned a generator (its values were streamed) */
+  generator?: boolean;
+  /** number of values a generator produced */
+  count?: number;
 }
 
 /** A Python exception or protocol failure, with the board named. */

@@ -1,0 +1,241 @@
+/**
+ * The small Python agent the Device leaves on the board after every connect.
+ *
+ * It answers one request per line ("op lines") and reports through tagged lines on stdout, each
+ * starting with \x1e (ASCII record separator) so they can be told apart from what user code prints:
+ *   \x1eR<repr>          result of the current request
+ *   \x1eI<repr>          one value of a generator the current request returned
+ *   \x1eG<count>         the current request's generator is exhausted
+ *   \x1eE<repr tuple>    the current request raised: (type, message, traceback)
+ *   \x1eL                the dispatcher loop is running and reads requests from stdin
+ *   \x1eY<tid> <repr>    thread tid yielded a value
+ *   \x1eP<tid> <repr>    thread tid printed a line
+ *   \x1eX<tid> <repr>    thread tid raised: (type, message, traceback)
+ *   \x1eD<tid>           thread tid ended
+ * Request lines: "e(src, filename)" eval-or-exec of code compiled under filename; "c<expr>" evaluate
+ * an expression (a call built by the host from Python literals); "q" leaves the dispatcher loop.
+ *
+ * The dispatcher loop (__belay_loop) keeps one raw-REPL exec running and reads requests from stdin:
+ * a call is then one line each way instead of a full raw-REPL exchange, and the board does not
+ * re-enter the REPL between calls. Boards that cannot run it fall back to one raw exec per request
+ * (__belay_op(line)), with the same tags.
+ */
+export const AGENT_SOURCE = String.raw`
+import sys
+try:
+    import _thread as __belay_th
+except ImportError:
+    __belay_th = None
+try:
+    __belay_stop
+except NameError:
+    __belay_stop = set()
+    __belay_tids = {}
+    __belay_pbuf = {}
+def __belay_g():
+    yield
+__belay_gen = type(__belay_g())
+del __belay_g
+def __belay_w(s):
+    sys.stdout.write(s)
+def __belay_exc(e):
+    t = ''
+    try:
+        import io
+        b = io.StringIO()
+        sys.print_exception(e, b)
+        t = b.getvalue()
+    except Exception:
+        pass
+    return repr((type(e).__name__, str(e) if e.args else '', t))
+def __belay_op(line):
+    k = line[0]
+    g = globals()
+    try:
+        if k == 'e':
+            src, fn = eval(line[1:])
+            try:
+                c = compile(src, fn, 'eval')
+            except SyntaxError:
+                c = None
+            if c is None:
+                exec(compile(src, fn, 'exec'), g)
+                r = None
+            else:
+                r = eval(c, g)
+        else:
+            r = eval(line[1:], g)
+        if type(r) is __belay_gen:
+            n = 0
+            for v in r:
+                __belay_w('\x1eI' + repr(v) + '\n')
+                n += 1
+            __belay_w('\x1eG' + str(n) + '\n')
+        else:
+            __belay_w('\x1eR' + repr(r) + '\n')
+    except BaseException as e:
+        __belay_w('\x1eE' + __belay_exc(e) + '\n')
+def __belay_loop():
+    rd = sys.stdin.readline
+    __belay_w('\x1eL\n')
+    while True:
+        line = rd().strip()
+        if line == 'q':
+            break
+        if line:
+            __belay_op(line)
+def __belay_stopped(tid):
+    return tid in __belay_stop
+def __belay_flush(tid):
+    s = __belay_pbuf.pop(tid, '')
+    if s:
+        __belay_w('\x1eP%d %s\n' % (tid, repr(s)))
+def __belay_run(tid, f, a, k):
+    __belay_tids[__belay_th.get_ident()] = tid
+    try:
+        r = f(*a, **k)
+        if type(r) is __belay_gen:
+            for v in r:
+                __belay_w('\x1eY%d %s\n' % (tid, repr(v)))
+                if __belay_stopped(tid):
+                    break
+        __belay_flush(tid)
+        __belay_w('\x1eD%d\n' % tid)
+    except BaseException as e:
+        __belay_flush(tid)
+        __belay_w('\x1eX%d %s\n' % (tid, __belay_exc(e)))
+    __belay_tids.pop(__belay_th.get_ident(), None)
+    __belay_stop.discard(tid)
+def __belay_start(tid, f, a, k):
+    if __belay_th is None:
+        raise ImportError("no module named '_thread'")
+    __belay_th.start_new_thread(__belay_run, (tid, f, a, k))
+try:
+    __belay_print0
+except NameError:
+    import builtins
+    __belay_print0 = builtins.print
+    def __belay_print(*a, **kw):
+        tid = __belay_tids.get(__belay_th.get_ident()) if __belay_th and __belay_tids else None
+        if tid is None or 'file' in kw:
+            return __belay_print0(*a, **kw)
+        s = __belay_pbuf.get(tid, '') + kw.get('sep', ' ').join([str(x) for x in a]) + kw.get('end', '\n')
+        ls = s.split('\n')
+        __belay_pbuf[tid] = ls.pop()
+        for l in ls:
+            __belay_w('\x1eP%d %s\n' % (tid, repr(l)))
+    try:
+        builtins.print = __belay_print
+    except Exception:
+        pass
+`;
+
+/** Reads board info; prints one repr line. */
+export const INFO_SOURCE = String.raw`
+def __belay_info():
+    import sys
+    try:
+        import _thread
+        t = True
+    except ImportError:
+        t = False
+    v = sys.implementation.version
+    return (sys.implementation.name, '%d.%d.%d' % (v[0], v[1], v[2]), sys.platform, getattr(sys.implementation, '_machine', ''), t)
+print('\x1eR' + repr(__belay_info()))
+del __belay_info
+`;
+
+function guardedImports(lines: string[]): string {
+  return lines.map((l) => `try:\n    ${l}\nexcept ImportError:\n    pass`).join('\n') + '\n';
+}
+
+/** Belay's convenience imports, each skipped where the board lacks it. */
+export const MICROPYTHON_STARTUP = guardedImports([
+  'import os, time, machine',
+  'from time import sleep',
+  'from micropython import const',
+  'from machine import Pin, PWM, Timer',
+  'from machine import ADC',
+  'from machine import I2C',
+  'from machine import SPI',
+]);
+
+export const CIRCUITPYTHON_STARTUP = guardedImports([
+  'import os, time',
+  'from time import sleep',
+  'from micropython import const',
+  'import board',
+  'import digitalio',
+  'import analogio',
+  'import busio',
+]);
+
+export function defaultStartup(implementation: string): string {
+  return implementation === 'circuitpython' ? CIRCUITPYTHON_STARTUP : MICROPYTHON_STARTUP;
+}
+
+/** One tagged line from the agent. */
+export interface Tag {
+  kind: string;
+  /** thread id for thread tags */
+  tid?: number;
+  body: string;
+}
+
+const RS = 0x1e;
+const NL = 0x0a;
+
+/**
+ * Splits a byte stream into tagged lines (handed to onTag) and everything else (returned), across
+ * chunk boundaries. Tags start with \x1e and end with \n (a \r before it is dropped).
+ */
+export class TagDemux {
+  private partial: Buffer | undefined;
+
+  constructor(private readonly onTag: (tag: Tag) => void) {}
+
+  filter(chunk: Buffer): Buffer {
+    const out: Buffer[] = [];
+    let i = 0;
+    if (this.partial) {
+      const nl = chunk.indexOf(NL);
+      if (nl === -1) {
+        this.partial = Buffer.concat([this.partial, chunk]);
+        return Buffer.alloc(0);
+      }
+      const line = Buffer.concat([this.partial, chunk.subarray(0, nl)]);
+      this.partial = undefined;
+      this.emitLine(line);
+      i = nl + 1;
+    }
+    while (i < chunk.length) {
+      const rs = chunk.indexOf(RS, i);
+      if (rs === -1) {
+        out.push(chunk.subarray(i));
+        break;
+      }
+      if (rs > i) out.push(chunk.subarray(i, rs));
+      const nl = chunk.indexOf(NL, rs);
+      if (nl === -1) {
+        this.partial = Buffer.from(chunk.subarray(rs + 1));
+        break;
+      }
+      this.emitLine(chunk.subarray(rs + 1, nl));
+      i = nl + 1;
+    }
+    return out.length === 1 ? out[0] : Buffer.concat(out);
+  }
+
+  private emitLine(line: Buffer): void {
+    let text = line.toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    const kind = text[0] ?? '';
+    if ('YPXD'.includes(kind) && kind !== '') {
+      const sp = text.indexOf(' ');
+      const tidText = sp === -1 ? text.slice(1) : text.slice(1, sp);
+      this.onTag({ kind, tid: Number(tidText), body: sp === -1 ? '' : text.slice(sp + 1) });
+    } else {
+      this.onTag({ kind, body: text.slice(1) });
+    }
+  }
+}
