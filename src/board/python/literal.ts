@@ -59,20 +59,22 @@ export function pyString(s: string): string {
   return out + s.slice(plainFrom) + "'";
 }
 
+/** How each byte value reads inside a bytes literal. */
+const BYTE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, b) => {
+  if (b === 0x5c) return '\\\\';
+  if (b === 0x27) return "\\'";
+  if (b === 0x0a) return '\\n';
+  if (b === 0x0d) return '\\r';
+  if (b === 0x09) return '\\t';
+  if (b < 0x20 || b >= 0x7f) return '\\x' + hex2(b);
+  return String.fromCharCode(b);
+});
+
 /** A Python bytes literal `b'...'` for raw bytes. */
 export function pyBytes(data: Uint8Array): string {
-  const parts: string[] = ["b'"];
-  for (const b of data) {
-    if (b === 0x5c) parts.push('\\\\');
-    else if (b === 0x27) parts.push("\\'");
-    else if (b === 0x0a) parts.push('\\n');
-    else if (b === 0x0d) parts.push('\\r');
-    else if (b === 0x09) parts.push('\\t');
-    else if (b < 0x20 || b >= 0x7f) parts.push('\\x' + hex2(b));
-    else parts.push(String.fromCharCode(b));
-  }
-  parts.push("'");
-  return parts.join('');
+  let out = "b'";
+  for (let i = 0; i < data.length; i++) out += BYTE_TEXT[data[i]];
+  return out + "'";
 }
 
 /** A Python number literal for a JavaScript number (see toPython). */
