@@ -57,7 +57,12 @@ export function listOf(value: unknown, separator: RegExp): string[] | undefined 
   return items.map((s) => s.trim()).filter((s) => s !== '');
 }
 
-/** `keep` as given, else the default for the board's root. */
+/**
+ * `keep` as given; when empty, the default for the board's root (nothing elsewhere). A list replaces
+ * the default rather than adding to it.
+ */
 export function keepList(keep: unknown, dest: string): string[] {
-  return listOf(keep, /,/) ?? (dest === '/' ? [...DEFAULT_KEEP] : []);
+  const list = listOf(keep, /,/) ?? [];
+  if (list.length > 0) return list;
+  return dest === '/' ? [...DEFAULT_KEEP] : [];
 }
