@@ -36,7 +36,7 @@ def __belay_g():
     yield
 __belay_gen = type(__belay_g())
 del __belay_g
-def __belay_w(s):
+def __belay_out(s):
     sys.stdout.write(s)
 def __belay_exc(e):
     t = ''
@@ -68,16 +68,16 @@ def __belay_op(line):
         if type(r) is __belay_gen:
             n = 0
             for v in r:
-                __belay_w('\x1eI' + repr(v) + '\n')
+                __belay_out('\x1eI' + repr(v) + '\n')
                 n += 1
-            __belay_w('\x1eG' + str(n) + '\n')
+            __belay_out('\x1eG' + str(n) + '\n')
         else:
-            __belay_w('\x1eR' + repr(r) + '\n')
+            __belay_out('\x1eR' + repr(r) + '\n')
     except BaseException as e:
-        __belay_w('\x1eE' + __belay_exc(e) + '\n')
+        __belay_out('\x1eE' + __belay_exc(e) + '\n')
 def __belay_loop():
     rd = sys.stdin.readline
-    __belay_w('\x1eL\n')
+    __belay_out('\x1eL\n')
     while True:
         line = rd().strip()
         if line == 'q':
@@ -89,21 +89,21 @@ def __belay_stopped(tid):
 def __belay_flush(tid):
     s = __belay_pbuf.pop(tid, '')
     if s:
-        __belay_w('\x1eP%d %s\n' % (tid, repr(s)))
+        __belay_out('\x1eP%d %s\n' % (tid, repr(s)))
 def __belay_run(tid, f, a, k):
     __belay_tids[__belay_th.get_ident()] = tid
     try:
         r = f(*a, **k)
         if type(r) is __belay_gen:
             for v in r:
-                __belay_w('\x1eY%d %s\n' % (tid, repr(v)))
+                __belay_out('\x1eY%d %s\n' % (tid, repr(v)))
                 if __belay_stopped(tid):
                     break
         __belay_flush(tid)
-        __belay_w('\x1eD%d\n' % tid)
+        __belay_out('\x1eD%d\n' % tid)
     except BaseException as e:
         __belay_flush(tid)
-        __belay_w('\x1eX%d %s\n' % (tid, __belay_exc(e)))
+        __belay_out('\x1eX%d %s\n' % (tid, __belay_exc(e)))
     __belay_tids.pop(__belay_th.get_ident(), None)
     __belay_stop.discard(tid)
 def __belay_start(tid, f, a, k):
@@ -123,7 +123,7 @@ except NameError:
         ls = s.split('\n')
         __belay_pbuf[tid] = ls.pop()
         for l in ls:
-            __belay_w('\x1eP%d %s\n' % (tid, repr(l)))
+            __belay_out('\x1eP%d %s\n' % (tid, repr(l)))
     try:
         builtins.print = __belay_print
     except Exception:

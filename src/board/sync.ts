@@ -33,20 +33,28 @@ export async function runSync(request: Request, opts: SyncOptions, onProgress: (
   let done = 0;
   onProgress?.({ done, total });
   try {
+    // Deletes first: a board file may stand where the host now has a folder, or the reverse.
+    if (plan.delete.length) {
+      await request(`c__belay_rm(${toPython(plan.delete)})`, 60);
+      done++;
+      onProgress?.({ done, total });
+    }
     if (plan.mkdirs.length) await request(`c__belay_mkdirs(${toPython(plan.mkdirs)})`);
     let bytes = 0;
     // Batch writes: small files share a request, large ones go in CHUNK-sized pieces.
     let batch: string[] = [];
     let batchBytes = 0;
     let batchFiles: string[] = [];
+    let current: string | undefined;
     const flush = async () => {
       if (!batch.length) return;
       await request(`c(${batch.join(', ')},)`, 60);
       done += batchFiles.length;
-      onProgress?.({ done, total, path: batchFiles[batchFiles.length - 1] });
+      onProgress?.({ done, total, path: batchFiles[batchFiles.length - 1] ?? current });
       batch = []; batchBytes = 0; batchFiles = [];
     };
     for (const f of plan.upload) {
+      current = f.path;
       const data = f.data;
       bytes += data.length;
       if (data.length === 0) {
@@ -62,11 +70,6 @@ export async function runSync(request: Request, opts: SyncOptions, onProgress: (
       if (batchBytes >= CHUNK) await flush();
     }
     await flush();
-    if (plan.delete.length) {
-      await request(`c__belay_rm(${toPython(plan.delete)})`, 60);
-      done++;
-      onProgress?.({ done, total });
-    }
     return {
       uploaded: plan.upload.map((f) => f.path),
       deleted: plan.delete,

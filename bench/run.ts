@@ -1,0 +1,196 @@
+/**
+ * npm run bench: figures printed side by side with a baseline measured in the same run, never asserted.
+ *
+ *  - task call: the Device's dispatcher path against the plain raw-REPL exec per call that Belay does
+ *    (median, p99, calls/s, bytes on the wire and round trips per call)
+ *  - sync: 50 files / 200 KB, first run and unchanged re-run, against Belay's upload scheme
+ *    (one raw exec per 256-byte chunk)
+ *  - memory per virtual board
+ * against the virtual board in-process and, when socat is installed, over a real pty.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Device } from '../src/board/device';
+import { createLink } from '../src/board/link';
+import { RawRepl } from '../src/board/raw-repl';
+import { pyBytes } from '../src/board/python/literal';
+import { CountingLink } from './counting-link';
+import { servePty, type PtyEndpoint } from './pty-endpoint';
+import { memoryFigures } from './memory';
+
+const CALLS = Number(process.env.BENCH_CALLS || 500);
+
+interface CallFigures { median: number; p99: number; perSec: number; bytes: number; roundTrips: number }
+
+function stats(times: number[], counter: CountingLink, n: number): CallFigures {
+  const sorted = [...times].sort((a, b) => a - b);
+  const total = times.reduce((a, b) => a + b, 0);
+  return {
+    median: sorted[Math.floor(sorted.length / 2)],
+    p99: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))],
+    perSec: 1000 / (total / n),
+    bytes: (counter.bytesIn + counter.bytesOut) / n,
+    roundTrips: counter.roundTrips / n,
+  };
+}
+
+async function timeCalls(n: number, counter: CountingLink, call: (i: number) => Promise<unknown>): Promise<CallFigures> {
+  for (let i = 0; i < 20; i++) await call(i); // warm-up
+  counter.reset();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    await call(i);
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return stats(times, counter, n);
+}
+
+const TASK = 'def add(a, b):\n    return a + b\n';
+
+/** The Device's call path (dispatcher loop when the board runs it). */
+async function benchDevice(port: string, dispatcher: boolean): Promise<CallFigures> {
+  let counter!: CountingLink;
+  const dev = new Device({ port, softReset: true }, (p, o) => (counter = new CountingLink(createLink(p, o))));
+  dev.useDispatcher = dispatcher;
+  await dev.connect();
+  await dev.define('bench', TASK);
+  const f = await timeCalls(CALLS, counter, (i) => dev.call('add', [i, 1]));
+  await dev.close();
+  return f;
+}
+
+/** What Belay does per call: one raw-REPL exec (raw-paste where offered) printing a tagged repr. */
+async function benchBaseline(port: string): Promise<CallFigures> {
+  const counter = new CountingLink(createLink(port, {}));
+  await counter.open();
+  const repl = new RawRepl(counter, port);
+  await repl.enterRaw(true);
+  await repl.exec(TASK, 5000);
+  const f = await timeCalls(CALLS, counter, async (i) => {
+    const r = await repl.exec(`print('_BELAYR' + repr(add(${i}, 1)))`, 5000);
+    if (!r.stdout.toString().startsWith('_BELAYR')) throw new Error('baseline call failed: ' + r.stderr.toString());
+  });
+  await repl.exitRaw();
+  await counter.close();
+  return f;
+}
+
+function makeFolder(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-bench-'));
+  let seed = 1;
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+  for (let i = 0; i < 50; i++) {
+    const sub = path.join(dir, i % 5 === 0 ? 'lib' : '.');
+    fs.mkdirSync(sub, { recursive: true });
+    const data = Buffer.alloc(4096);
+    for (let j = 0; j < data.length; j++) data[j] = rand();
+    fs.writeFileSync(path.join(sub, `f${i}.bin`), data);
+  }
+  return dir;
+}
+
+async function benchSync(port: string, folder: string): Promise<{ first: number; again: number; bytes: number; rtFirst: number }> {
+  let counter!: CountingLink;
+  const dev = new Device({ port }, (p, o) => (counter = new CountingLink(createLink(p, o))));
+  await dev.connect();
+  await dev.exec('import os\ntry:\n    os.mkdir("/bench")\nexcept OSError:\n    pass');
+  counter.reset();
+  const first = await dev.sync({ source: folder, dest: '/bench', minify: false });
+  const rtFirst = counter.roundTrips;
+  const again = await dev.sync({ source: folder, dest: '/bench', minify: false });
+  await dev.exec('import os\ndef _rm(p):\n    for n in os.listdir(p):\n        q = p + "/" + n\n        if os.stat(q)[0] & 0x4000:\n            _rm(q)\n            os.rmdir(q)\n        else:\n            os.remove(q)\n_rm("/bench")');
+  await dev.close();
+  return { first: first.ms, again: again.ms, bytes: first.bytes, rtFirst };
+}
+
+/** Belay's upload: one raw exec per 256-byte chunk, the chunk as a bytes repr. */
+async function benchBelayUpload(port: string, folder: string): Promise<{ ms: number; roundTrips: number }> {
+  const counter = new CountingLink(createLink(port, {}));
+  await counter.open();
+  const repl = new RawRepl(counter, port);
+  await repl.enterRaw(true);
+  await repl.exec('import os\ntry:\n    os.mkdir("/belaybench")\nexcept OSError:\n    pass\ntry:\n    os.mkdir("/belaybench/lib")\nexcept OSError:\n    pass', 5000);
+  counter.reset();
+  const t0 = Date.now();
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p); else files.push(p);
+    }
+  };
+  walk(folder);
+  for (const f of files) {
+    const rel = path.relative(folder, f).split(path.sep).join('/');
+    const data = fs.readFileSync(f);
+    await repl.exec(`f = open('/belaybench/${rel}', 'wb')`, 5000);
+    for (let i = 0; i < data.length; i += 256) await repl.exec(`f.write(${pyBytes(data.subarray(i, i + 256))})`, 5000);
+    await repl.exec('f.close()', 5000);
+  }
+  const ms = Date.now() - t0;
+  const roundTrips = counter.roundTrips;
+  await repl.exitRaw();
+  await counter.close();
+  return { ms, roundTrips };
+}
+
+const fmt = (n: number, d = 2) => n.toFixed(d).padStart(9);
+
+function printCalls(title: string, rows: [string, CallFigures][]): void {
+  console.log(`\n${title}  (${CALLS} calls of add(i, 1))`);
+  console.log('                                   median ms   p99 ms   calls/s  bytes/call  round trips/call');
+  for (const [name, f] of rows) {
+    console.log(`  ${name.padEnd(32)}${fmt(f.median)}${fmt(f.p99)}${fmt(f.perSec, 0)}${fmt(f.bytes, 1)}   ${fmt(f.roundTrips, 2)}`);
+  }
+  const [, fast] = rows[0];
+  const [, base] = rows[rows.length - 1];
+  console.log(`  => dispatcher vs baseline: ${(fast.median / base.median * 100).toFixed(0)}% of the median round trip, ` +
+    `${(fast.bytes / base.bytes * 100).toFixed(0)}% of the bytes on the wire (targets: <= 50%, <= 33%)`);
+}
+
+async function benchPort(title: string, port: string, folder: string): Promise<void> {
+  printCalls(title, [
+    ['Device (dispatcher loop)', await benchDevice(port, true)],
+    ['Device (one raw exec per call)', await benchDevice(port, false)],
+    ['baseline: Belay-style raw exec', await benchBaseline(port)],
+  ]);
+  const s = await benchSync(port, folder);
+  const b = await benchBelayUpload(port, folder);
+  const kb = s.bytes / 1024;
+  console.log(`\nsync of 50 files / ${kb.toFixed(0)} KB to ${title}`);
+  console.log(`  first run        ${fmt(s.first, 0)} ms  ${fmt(kb / (s.first / 1000), 1)} KB/s  ${s.rtFirst} round trips`);
+  console.log(`  unchanged re-run ${fmt(s.again, 0)} ms`);
+  console.log(`  baseline: Belay's 256 bytes per round trip ${fmt(b.ms, 0)} ms  ${fmt(kb / (b.ms / 1000), 1)} KB/s  ${b.roundTrips} round trips`);
+  console.log(`  => upload speed-up ${(b.ms / s.first).toFixed(1)}x (target >= 5x)`);
+}
+
+async function main(): Promise<void> {
+  const folder = makeFolder();
+  try {
+    await benchPort('virtual board, in-process', 'virtual:bench', folder);
+    let pty: PtyEndpoint | undefined;
+    try {
+      pty = await servePty('bench-pty');
+    } catch (e) {
+      console.log(`\n(pty figures skipped: ${(e as Error).message})`);
+    }
+    if (pty) {
+      try {
+        await benchPort('virtual board over a pty', pty.path, folder);
+      } finally {
+        await pty.close();
+      }
+    }
+    await memoryFigures();
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
