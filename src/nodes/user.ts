@@ -159,6 +159,8 @@ export class BoardUser implements BoardListener {
 
   private status(): NodeStatus {
     if (this.setupError) return errorStatus(this.setupError);
+    // A setting to fix gets its whole explanation, not a shortened one.
+    if (this.board?.configError) return { fill: 'red', shape: 'ring', text: this.board.configError.message };
     if (this.state !== 'connected') return connectionStatus(this.state, this.info, this.problem);
     if (this.activity) return this.activity;
     if (this.pending > 0) return busyStatus(this.pending);
