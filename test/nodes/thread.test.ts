@@ -1,0 +1,93 @@
+/**
+ * belay-thread on the virtual board: yields on output 1, printed lines on output 2, the starting
+ * message done once the thread runs, msg.stop, autostart, exceptions at a real Catch node with the
+ * message that started the thread, and a board without _thread.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { catcher, connected, device, load, message, messages, node, sink, statusOf, unload, virtualPort } from '../support/nr';
+
+const z = 'tab';
+const thread = (id: string, dev: string, code: string, extra: Record<string, unknown> = {}) => ({
+  id, z, type: 'belay-thread', device: dev, name: '', code, autostart: false, timeout: '', wires: [['yields'], ['prints']], ...extra,
+});
+
+before(async () => {
+  await load([
+    { id: z, type: 'tab', label: 'thread' },
+    device('dev', virtualPort('thread')),
+    device('plain', virtualPort('nothread', '?thread=off')),
+    thread('ticker', 'dev', "import time\n\ndef ticker(n, period=0.05):\n    for i in range(n):\n        print('tick', i)\n        yield i\n        time.sleep(period)", { name: 'my ticker' }),
+    thread('forever', 'dev', 'import time\n\ndef forever():\n    i = 0\n    while True:\n        yield i\n        i += 1\n        time.sleep(0.05)', { wires: [['forever-out'], []] }),
+    thread('crash', 'dev', "import time\n\ndef crash():\n    yield 1\n    raise ValueError('bad sensor')", { wires: [['crash-out'], []] }),
+    // it keeps yielding for a while, so the test sees it however fast the board connected
+    thread('auto', 'dev', "import time\n\ndef auto():\n    for i in range(100):\n        yield 'started on connect'\n        time.sleep(0.1)", { autostart: true, wires: [['auto-out'], []] }),
+    thread('lonely', 'plain', 'def lonely():\n    yield 1', { wires: [[], []] }),
+    { id: 'complete', z, type: 'complete', scope: ['ticker'], uncaught: false, wires: [['completed']] },
+    { ...catcher('catch', 'caught'), z },
+    ...['yields', 'prints', 'forever-out', 'crash-out', 'auto-out', 'completed', 'caught'].map((id) => ({ ...sink(id), z })),
+  ]);
+  await connected('ticker');
+});
+
+after(async () => {
+  await unload();
+});
+
+test('autostart starts the thread without arguments when the board connects', { timeout: 30000 }, async () => {
+  const first = await message('auto-out', 10000);
+  assert.equal(first.payload, 'started on connect');
+  assert.equal(first.topic, 'auto', 'without a node name the topic is the function name');
+  await statusOf('auto', (s) => s.fill === 'blue');
+});
+
+test('yields go out of output 1 with the node name as topic, printed lines out of output 2', { timeout: 30000 }, async () => {
+  const yields = messages('yields', 3);
+  const prints = messages('prints', 3);
+  const completed = message('completed');
+  node('ticker').receive({ payload: { n: 3 }, marker: 'start' });
+  assert.equal((await completed).marker, 'start', 'the starting message is done once the thread runs');
+  const ys = await yields;
+  assert.deepEqual(ys.map((m) => m.payload), [0, 1, 2]);
+  assert.ok(ys.every((m) => m.topic === 'my ticker' && m.marker === 'start'));
+  assert.deepEqual((await prints).map((m) => m.payload), ['tick 0', 'tick 1', 'tick 2']);
+});
+
+test('a running thread shows a blue dot and msg.stop stops it at its next yield', { timeout: 30000 }, async () => {
+  const running = statusOf('forever', (s) => s.fill === 'blue' && s.text === 'running');
+  const firstTwo = messages('forever-out', 2);
+  node('forever').receive({});
+  await running;
+  await firstTwo;
+  node('forever').receive({ stop: true });
+  await statusOf('forever', (s) => s.fill === 'green');
+  let after = 0;
+  const count = () => { after++; };
+  node('forever-out').on('input', count);
+  await new Promise((r) => setTimeout(r, 600));
+  node('forever-out').off('input', count);
+  assert.equal(after, 0, 'no values after the thread stopped');
+});
+
+test('an exception in the thread reaches Catch with the message that started it', { timeout: 30000 }, async () => {
+  const caught = message('caught');
+  const yielded = message('crash-out');
+  node('crash').receive({ marker: 'crash-start' });
+  assert.equal((await yielded).payload, 1);
+  const err = await caught;
+  assert.equal(err.marker, 'crash-start');
+  assert.equal(err.error.source.id, 'crash');
+  assert.equal(err.error.code, 'ValueError');
+  assert.equal(err._error.message, 'bad sensor');
+  assert.match(err._error.traceback, /line 5, in crash/, err._error.traceback);
+});
+
+test('a board without _thread refuses the start with an error naming the board', { timeout: 30000 }, async () => {
+  await connected('lonely');
+  const caught = message('caught');
+  node('lonely').receive({ marker: 'no-thread' });
+  const err = await caught;
+  assert.equal(err.marker, 'no-thread');
+  assert.match(err.error.message, /nothread/);
+  assert.match(err.error.message, /_thread/);
+});
