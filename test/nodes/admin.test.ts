@@ -1,0 +1,61 @@
+/**
+ * The config dialog's admin endpoints: the port list (which degrades where listing fails, as here)
+ * and the probe behind the Test button, against the virtual board.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, test } from 'node:test';
+import { connected, device, load, request, sink, unload, virtualPort } from '../support/nr';
+
+const inUse = virtualPort('admin-used');
+
+before(async () => {
+  await load([
+    device('dev', inUse),
+    { id: 'exec', type: 'belay-exec', device: 'dev', name: '', code: '1', timeout: '', wires: [['out']] },
+    sink('out'),
+  ]);
+  await connected('exec');
+});
+
+after(async () => {
+  await unload();
+});
+
+test('GET belay/ports lists serial ports (or says why not) and the virtual boards', { timeout: 30000 }, async () => {
+  const res = await request().get('/belay/ports').expect(200);
+  assert.ok(Array.isArray(res.body.ports));
+  assert.ok(res.body.ports.every((p: { path: unknown }) => typeof p.path === 'string'));
+  assert.ok(res.body.virtual.includes('virtual'));
+  assert.ok(res.body.virtual.includes(inUse), 'the virtual boards in use are offered');
+  if (res.body.ports.length === 0) assert.equal(typeof res.body.error, 'string', 'an empty list says why');
+});
+
+test('POST belay/probe connects, reads the board info and lets go', { timeout: 60000 }, async () => {
+  const port = virtualPort('admin-probe');
+  const res = await request().post('/belay/probe').send({ port, baud: 115200 }).expect(200);
+  assert.equal(res.body.error, undefined, res.body.error);
+  assert.equal(res.body.info.implementation, 'micropython');
+  assert.match(res.body.text, /^MicroPython \d+\.\d+\.\d+ on \w+$/);
+  assert.equal(typeof res.body.info.threads, 'boolean');
+  const again = await request().post('/belay/probe').send({ port }).expect(200);
+  assert.equal(again.body.info.version, res.body.info.version, 'the port was let go: a second probe works');
+});
+
+test('POST belay/probe of a port in use answers from the running connection', { timeout: 30000 }, async () => {
+  const res = await request().post('/belay/probe').send({ port: inUse }).expect(200);
+  assert.equal(res.body.inUse, true);
+  assert.match(res.body.text, /MicroPython/);
+});
+
+test('POST belay/probe explains a bad port form and an unreachable port', { timeout: 60000 }, async () => {
+  const bad = await request().post('/belay/probe').send({ port: 'ttyUSB0' }).expect(200);
+  assert.match(bad.body.error, /\/dev\/ttyUSB0/);
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const free = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  const refused = await request().post('/belay/probe').send({ port: `tcp://127.0.0.1:${free}` }).expect(200);
+  assert.equal(typeof refused.body.error, 'string');
+  assert.match(refused.body.error, new RegExp(`127\\.0\\.0\\.1:${free}|ECONNREFUSED|refused`));
+});
