@@ -110,11 +110,11 @@ export class WebReplLink extends BaseLink {
     });
   }
 
-  write(data: Uint8Array): Promise<void> {
+  async write(data: Uint8Array): Promise<void> {
     this.assertWritable();
     const next = this.writing.then(() => this.sendPaced(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
     this.writing = next.catch(() => undefined);
-    return next;
+    await next;
   }
 
   /** Sends at most `chunk` bytes per `pauseMs` window, each block as one text frame. */
