@@ -24,7 +24,8 @@ export = function (RED: NodeAPI) {
         const name = await fn.name;
         const { args, kwargs } = callArguments(msg);
         const stream = new PartsStream(RED, msg, send);
-        const result = await device.call(name, args, kwargs, { ...user.callOptions(msg), onValue: (v) => stream.push(v) });
+        const result = await device.call(name, args, kwargs, { ...user.callOptions(msg), onValue: (v) => stream.push(v) })
+          .catch((err) => { stream.abort(); throw err; });
         if (result.generator) {
           stream.end(result.stdout);
           return;

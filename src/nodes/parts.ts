@@ -27,6 +27,15 @@ export class PartsStream {
     return count;
   }
 
+  /**
+   * The generator raised part-way: what it yielded is still sent (the held value without a count,
+   * since the sequence is incomplete), then the error ends the message.
+   */
+  abort(): void {
+    if (this.held) this.emit(this.held.value, undefined, '');
+    this.held = undefined;
+  }
+
   private emit(value: unknown, count: number | undefined, stdout: string): void {
     const out = this.RED.util.cloneMessage(this.msg);
     out.payload = value;

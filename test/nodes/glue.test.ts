@@ -130,6 +130,12 @@ test('generator values become a msg.parts sequence with count on the last; neste
   assert.deepEqual(sent.map((m) => [m.payload, m.parts.index, m.parts.count, m.stdout, m.topic]),
     [['a', 0, undefined, '', 't'], ['b', 1, undefined, '', 't'], ['c', 2, 3, 'printed\n', 't']]);
   for (const m of sent) assert.deepEqual({ id: m.parts.id, type: m.parts.type, outer: m.parts.parts }, { id: 'm1', type: 'array', outer: { id: 'outer', index: 3 } });
+  const partial: Record<string, any>[] = [];
+  const broken = new PartsStream(RED, { _msgid: 'm3' }, (m) => partial.push(m));
+  broken.push(1);
+  broken.push(2);
+  broken.abort();
+  assert.deepEqual(partial.map((m) => [m.payload, m.parts.count]), [[1, undefined], [2, undefined]], 'a generator that raised: values sent, no count');
   const none: unknown[] = [];
   assert.equal(new PartsStream(RED, { _msgid: 'm2' }, (m) => none.push(m)).end(''), 0);
   assert.equal(none.length, 0);
