@@ -88,9 +88,20 @@ export async function message(id: string, ms = 20000): Promise<Msg> {
   return (await messages(id, 1, ms))[0];
 }
 
-/** Resolves with the first status of node `id` that `test` accepts. */
-export function statusOf(id: string, test: (s: { fill?: string; shape?: string; text?: string }) => boolean, ms = 20000): Promise<{ fill?: string; shape?: string; text?: string }> {
+export type Status = { fill?: string; shape?: string; text?: string };
+
+/** The status node `id` shows now (the helper spies on every node.status call). */
+export function currentStatus(id: string): Status | undefined {
   const n = node(id);
+  const calls = (n.status as { getCalls(): { thisValue: unknown; args: [Status] }[] }).getCalls();
+  return calls.filter((c) => c.thisValue === n).pop()?.args[0];
+}
+
+/** Resolves with the status node `id` shows now, or the first next one, that `test` accepts. */
+export function statusOf(id: string, test: (s: Status) => boolean, ms = 20000): Promise<Status> {
+  const n = node(id);
+  const now = currentStatus(id);
+  if (now && test(now)) return Promise.resolve(now);
   return new Promise((resolve, reject) => {
     const seen: unknown[] = [];
     const timer = setTimeout(() => {
@@ -111,7 +122,7 @@ export function statusOf(id: string, test: (s: { fill?: string; shape?: string; 
 }
 
 /** Waits until the node shows the green "connected" dot. */
-export function connected(id: string, ms = 30000): Promise<unknown> {
+export function connected(id: string, ms = 30000): Promise<Status> {
   return statusOf(id, (s) => s.fill === 'green', ms);
 }
 
