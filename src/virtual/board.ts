@@ -1,0 +1,243 @@
+import { EventEmitter } from 'node:events';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { prepareWasm } from './wasm-binary';
+import { ByteRing, CTRL, createShared, wake, type BoardShared } from './shared';
+import { Interpreter } from './interpreter';
+import { PinBank } from './pins';
+import type { ReplMode, ToHost, WorkerInit } from './protocol';
+
+export interface VirtualBoardOptions {
+  /** board name; each name is its own board (default 'default') */
+  name?: string;
+  /** host folder that is the board's filesystem (default: <tmpdir>/belay-virtual/<name>) */
+  fsDir?: string;
+  /** answer raw-paste requests (default true); false answers R\x00 like a board without it */
+  rawPaste?: boolean;
+  /** offer _thread (default true); false makes `import _thread` fail as on a board without threads */
+  threads?: boolean;
+  /** MicroPython GC heap in bytes (default 1 MiB) */
+  heapBytes?: number;
+}
+
+/** Most threads one board runs at once; each is a worker with its own interpreter. */
+const MAX_THREADS = 16;
+const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function defaultFsDir(name: string): string {
+  return path.join(os.tmpdir(), 'belay-virtual', name);
+}
+
+/**
+ * A virtual MicroPython board: the official WebAssembly port in worker threads behind the raw REPL,
+ * with simulated pins, a filesystem in a host folder, and threads. write() is what a serial port's
+ * TX would carry; 'data' events are its RX.
+ *
+ * Events: 'data' (chunk: Buffer); 'close' (err?: Error) once, when closed or killed.
+ */
+export class VirtualBoard extends EventEmitter {
+  readonly name: string;
+  readonly fsDir: string;
+  readonly pins: PinBank;
+  private readonly shared: BoardShared;
+  private readonly ring: ByteRing;
+  private readonly ctrl: Int32Array;
+  private readonly init: WorkerInit;
+  private main: Interpreter | undefined;
+  private spare: Interpreter | undefined;
+  private readonly threads = new Map<number, Interpreter>();
+  /** bumped on every reset so late thread forks of a previous interpreter are dropped */
+  private generation = 0;
+  private backlog: Uint8Array[] = [];
+  private drainTimer: NodeJS.Timeout | undefined;
+  private starting: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(opts: VirtualBoardOptions = {}) {
+    super();
+    this.name = opts.name ?? 'default';
+    if (!NAME_RE.test(this.name)) {
+      throw new Error(`virtual:${this.name}: a virtual board name may only use letters, digits, '_', '.' and '-'`);
+    }
+    this.fsDir = path.resolve(opts.fsDir ?? defaultFsDir(this.name));
+    this.shared = createShared();
+    this.ring = new ByteRing(this.shared.ring);
+    this.ctrl = new Int32Array(this.shared.ctrl);
+    this.pins = new PinBank(this.shared.pins, this.shared.ctrl);
+    this.init = {
+      wasm: prepareWasm(), shared: this.shared, fsDir: this.fsDir, name: this.name,
+      threads: opts.threads ?? true, rawPaste: opts.rawPaste ?? true, heapBytes: opts.heapBytes ?? 1024 * 1024,
+    };
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.main !== undefined;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Boots the board (prints the power-on banner); safe to call again while it runs. */
+  start(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`virtual:${this.name}: the board was closed; get a new one from getVirtualBoard()`));
+    this.starting ??= (async () => {
+      const first = this.spawn();
+      await first.ready;
+      if (this.closed) throw new Error(`virtual:${this.name}: closed while starting`);
+      this.activate(first, 'friendly', true);
+    })();
+    return this.starting;
+  }
+
+  /** Bytes to the board. A Ctrl-C while code runs interrupts it, as on a board's UART. */
+  write(data: Uint8Array): void {
+    if (this.closed) throw new Error(`virtual:${this.name}: the board is closed`);
+    let from = 0;
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] !== 3) continue;
+      const prev = Atomics.compareExchange(this.ctrl, CTRL.EXEC, 1, 2);
+      if ((prev === 1 || prev === 2) && this.main) {
+        this.queue(data.subarray(from, i));
+        from = i + 1;
+        this.main.raiseKeyboardInterrupt();
+      }
+    }
+    this.queue(data.subarray(from));
+    wake(this.ctrl);
+  }
+
+  /** Workers alive for this board and the memory they hold (wasm memory plus JavaScript heap). */
+  memoryUsage(): { workers: number; bytes: number } {
+    const all = [this.main, this.spare, ...this.threads.values()].filter((w): w is Interpreter => !!w);
+    return { workers: all.length, bytes: all.reduce((n, w) => n + w.bytes, 0) };
+  }
+
+  /** Stops every worker; files stay in fsDir. err (when given) tells attached links the board died. */
+  async close(err?: Error): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    const all = [this.main, this.spare, ...this.threads.values()].filter((w): w is Interpreter => !!w);
+    this.main = this.spare = undefined;
+    this.threads.clear();
+    await Promise.all(all.map((w) => w.terminate()));
+    this.emit('close', err);
+  }
+
+  private queue(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    if (this.backlog.length === 0) {
+      const n = this.ring.put(bytes);
+      if (n === bytes.length) return;
+      bytes = bytes.subarray(n);
+    }
+    // The board is slower than the writer: hold the rest here, like a UART's flow control would.
+    this.backlog.push(Uint8Array.from(bytes));
+    this.drainTimer ??= setTimeout(() => this.drain(), 2);
+  }
+
+  private drain(): void {
+    this.drainTimer = undefined;
+    while (this.backlog.length) {
+      const head = this.backlog[0];
+      const n = this.ring.put(head);
+      wake(this.ctrl);
+      if (n < head.length) {
+        this.backlog[0] = head.subarray(n);
+        this.drainTimer = setTimeout(() => this.drain(), 2);
+        return;
+      }
+      this.backlog.shift();
+    }
+  }
+
+  private spawn(): Interpreter {
+    return new Interpreter(this.init, (from, m) => this.onMessage(from, m));
+  }
+
+  /** A booted spare interpreter, and a new spare behind it so resets and threads start quickly. */
+  private async takeSpare(): Promise<Interpreter> {
+    const next = this.spare ?? this.spawn();
+    this.spare = this.closed ? undefined : this.spawn();
+    await next.ready;
+    return next;
+  }
+
+  private activate(w: Interpreter, mode: ReplMode, greeting: boolean): void {
+    this.main = w;
+    w.post({ t: 'activate', mode, greeting });
+    this.spare ??= this.spawn();
+  }
+
+  private onMessage(from: Interpreter, m: ToHost): void {
+    if (this.closed) return;
+    switch (m.t) {
+      case 'out':
+        this.emit('data', Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+        break;
+      case 'pin':
+        this.pins.changed(m.id);
+        break;
+      case 'fork':
+        void this.startThread(m.ident, m.snapshot);
+        break;
+      case 'exit': {
+        const w = this.threads.get(m.ident);
+        if (w === from) {
+          this.threads.delete(m.ident);
+          void w.terminate();
+        }
+        break;
+      }
+      case 'reset':
+        if (from === this.main) void this.reset(m.kind, m.mode);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private async startThread(ident: number, snapshot: ArrayBuffer): Promise<void> {
+    const gen = this.generation;
+    if (this.threads.size >= MAX_THREADS) {
+      this.emit('data', Buffer.from(`virtual:${this.name}: thread ${ident} not started, ${MAX_THREADS} threads already run\r\n`));
+      return;
+    }
+    let w: Interpreter;
+    try {
+      w = await this.takeSpare();
+    } catch (e) {
+      this.emit('data', Buffer.from(`virtual:${this.name}: thread ${ident} not started: ${(e as Error).message}\r\n`));
+      return;
+    }
+    if (this.closed || gen !== this.generation) {
+      void w.terminate();
+      return;
+    }
+    this.threads.set(ident, w);
+    w.post({ t: 'fork', ident, snapshot }, [snapshot]);
+  }
+
+  /** Soft reset (kind 0) or machine.reset() (kind 1): a fresh interpreter, same files, no threads. */
+  private async reset(kind: number, mode: ReplMode): Promise<void> {
+    this.generation++;
+    const old = [this.main, ...this.threads.values()].filter((w): w is Interpreter => !!w);
+    this.main = undefined;
+    this.threads.clear();
+    await Promise.all(old.map((w) => w.terminate()));
+    new Int32Array(this.shared.locks).fill(0);
+    Atomics.store(this.ctrl, CTRL.EXEC, 0);
+    if (kind === 0) this.emit('data', Buffer.from('MPY: soft reboot\r\n'));
+    try {
+      const next = await this.takeSpare();
+      if (this.closed) {
+        void next.terminate();
+        return;
+      }
+      this.activate(next, kind === 0 ? mode : 'friendly', true);
+    } catch (e) {
+      void this.close(e as Error);
+    }
+  }
+}

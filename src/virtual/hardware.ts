@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { CTRL, LOCK_COUNT, PIN, PIN_COUNT, type BoardShared } from './shared';
+import { changePin, pinLevel } from './pin-logic';
+import type { ToHost } from './protocol';
+
+/**
+ * `_vbhw`, the JavaScript module the Python side of `machine`, `time` and `_thread` calls into. Every
+ * function takes and returns plain numbers or strings: a JavaScript object handed to Python would be a
+ * proxy that a forked thread's worker does not have.
+ */
+export interface HardwareHost {
+  shared: BoardShared;
+  name: string;
+  post(m: ToHost): void;
+  waitEvent(ms: number): void;
+  kbdPending(): boolean;
+  fork(ident: number): void;
+  reset(kind: number): void;
+}
+
+export interface Hardware extends Record<string, unknown> {
+  /** earliest time (Date.now()) a Timer may be due, as last told by Python */
+  nextTimerAt: number;
+}
+
+export function createHardware(host: HardwareHost): Hardware {
+  const ctrl = new Int32Array(host.shared.ctrl);
+  const pins = new Int32Array(host.shared.pins);
+  const locks = new Int32Array(host.shared.locks);
+  const t0 = Date.now();
+  const checkPin = (id: number) => {
+    if (!(id >= 0 && id < PIN_COUNT)) throw new RangeError(`pin ${id} does not exist on the virtual board (0..${PIN_COUNT - 1})`);
+  };
+  const change = (id: number, mutate: (b: number) => void) => {
+    checkPin(id);
+    changePin(pins, ctrl, id, mutate);
+    host.post({ t: 'pin', id });
+  };
+  const slot = (id: number) => ((id % LOCK_COUNT) + LOCK_COUNT) % LOCK_COUNT;
+
+  const hw: Hardware = {
+    nextTimerAt: Infinity,
+    wait(ms: number) {
+      host.waitEvent(Math.max(0, ms));
+      return 0;
+    },
+    timer_hint(ms: number) {
+      hw.nextTimerAt = Math.min(hw.nextTimerAt, Date.now() + ms);
+      return 0;
+    },
+    pin_cfg(id: number, mode: number, pull: number, value: number) {
+      change(id, (b) => {
+        if (mode >= 0) Atomics.store(pins, b + PIN.MODE, mode);
+        if (pull >= 0) Atomics.store(pins, b + PIN.PULL, pull);
+        if (value >= 0) Atomics.store(pins, b + PIN.OUT, value);
+      });
+      return 0;
+    },
+    pin_get(id: number) {
+      checkPin(id);
+      return pinLevel(pins, id);
+    },
+    pin_set(id: number, v: number) {
+      change(id, (b) => Atomics.store(pins, b + PIN.OUT, v ? 1 : 0));
+      return 0;
+    },
+    pin_pwm(id: number, freq: number, duty: number) {
+      change(id, (b) => {
+        Atomics.store(pins, b + PIN.MODE, 4);
+        Atomics.store(pins, b + PIN.FREQ, freq);
+        Atomics.store(pins, b + PIN.DUTY, duty);
+        Atomics.store(pins, b + PIN.OUT, duty > 0 ? 1 : 0);
+      });
+      return 0;
+    },
+    pin_gen: () => Atomics.load(ctrl, CTRL.PIN_GEN),
+    pin_rises: (id: number) => Atomics.load(pins, id * PIN.SIZE + PIN.RISES),
+    pin_falls: (id: number) => Atomics.load(pins, id * PIN.SIZE + PIN.FALLS),
+    adc_read(id: number) {
+      const forced = id >= 0 && id < PIN_COUNT ? Atomics.load(pins, id * PIN.SIZE + PIN.ANALOG) : -1;
+      if (forced >= 0) return forced;
+      // A slowly drifting reading, like a light or temperature sensor, with a little noise.
+      const t = (Date.now() - t0) / 1000;
+      const v = 32768 + 16000 * Math.sin(t * 0.6 + id) + (Math.random() - 0.5) * 600;
+      return Math.max(0, Math.min(65535, Math.round(v)));
+    },
+    lock_new: () => Atomics.add(ctrl, CTRL.NEXT_LOCK, 1),
+    lock_acquire(id: number, ms: number) {
+      const s = slot(id);
+      if (Atomics.compareExchange(locks, s, 0, 1) === 0) return 1;
+      if (ms > 0 && !host.kbdPending()) Atomics.wait(locks, s, 1, ms);
+      return Atomics.compareExchange(locks, s, 0, 1) === 0 ? 1 : 0;
+    },
+    lock_release(id: number) {
+      const s = slot(id);
+      const was = Atomics.exchange(locks, s, 0);
+      Atomics.notify(locks, s, 1);
+      return was;
+    },
+    lock_locked: (id: number) => Atomics.load(locks, slot(id)),
+    thread_new: () => Atomics.add(ctrl, CTRL.NEXT_IDENT, 1),
+    fork(ident: number) {
+      host.fork(ident);
+      return 0;
+    },
+    reset(kind: number) {
+      host.reset(kind);
+      return 0;
+    },
+    unique_id: () => createHash('sha256').update(`virtual:${host.name}`).digest('hex').slice(0, 16),
+  };
+  return hw;
+}

@@ -1,0 +1,56 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { KbdWord, ToHost, ToWorker, WorkerInit } from './protocol';
+
+/**
+ * The host's handle on one interpreter worker: its messages, its readiness, and a view of its shared
+ * memory through which a Ctrl-C is delivered to a running busy loop.
+ */
+export class Interpreter {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  memory: SharedArrayBuffer | undefined;
+  heapBytes = 0;
+  private kbd: KbdWord[] = [];
+  private dead = false;
+
+  constructor(init: WorkerInit, onMessage: (from: Interpreter, m: ToHost) => void) {
+    this.worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: init });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.worker.on('message', (m: ToHost) => {
+        if (m.t === 'ready') {
+          this.memory = m.memory;
+          this.kbd = m.kbd;
+          this.heapBytes = m.heapBytes;
+          resolve();
+        } else if (m.t === 'fatal') {
+          reject(new Error(`virtual:${init.name}: the MicroPython interpreter failed to start: ${m.message}`));
+        }
+        if (!this.dead) onMessage(this, m);
+      });
+      this.worker.on('error', (e) => reject(new Error(`virtual:${init.name}: interpreter worker crashed: ${e.message}`)));
+      this.worker.on('exit', (code) => reject(new Error(`virtual:${init.name}: interpreter worker exited (${code}) before it was ready`)));
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  post(m: ToWorker, transfer?: ArrayBuffer[]): void {
+    this.worker.postMessage(m, transfer as never);
+  }
+
+  /** Does what mp_sched_keyboard_interrupt() does, from outside: the VM raises at its next check. */
+  raiseKeyboardInterrupt(): void {
+    if (!this.memory) return;
+    const words = new Int32Array(this.memory);
+    for (const w of this.kbd) Atomics.compareExchange(words, w.addr >> 2, w.before, w.after);
+  }
+
+  get bytes(): number {
+    return this.memory ? this.memory.byteLength + this.heapBytes : 0;
+  }
+
+  terminate(): Promise<void> {
+    this.dead = true;
+    return this.worker.terminate().then(() => undefined, () => undefined);
+  }
+}

@@ -1,0 +1,34 @@
+import type { BoardShared } from './shared';
+
+/** Messages between the host and a board's workers. */
+
+export interface WorkerInit {
+  wasm: { module: WebAssembly.Module; initialPages: number; maximumPages: number };
+  shared: BoardShared;
+  fsDir: string;
+  name: string;
+  threads: boolean;
+  rawPaste: boolean;
+  heapBytes: number;
+}
+
+/** One word that mp_sched_keyboard_interrupt() changes: at byte address addr, from before to after. */
+export interface KbdWord { addr: number; before: number; after: number }
+
+export type ReplMode = 'raw' | 'friendly';
+
+export type ToWorker =
+  /** become the board's main interpreter; greeting: print the banner of mode, or nothing */
+  | { t: 'activate'; mode: ReplMode; greeting: boolean }
+  /** run thread `ident` from the parent's memory */
+  | { t: 'fork'; ident: number; snapshot: ArrayBuffer };
+
+export type ToHost =
+  | { t: 'ready'; memory: SharedArrayBuffer; kbd: KbdWord[]; heapBytes: number }
+  | { t: 'out'; data: Uint8Array }
+  | { t: 'pin'; id: number }
+  | { t: 'fork'; ident: number; snapshot: ArrayBuffer }
+  | { t: 'exit'; ident: number }
+  /** kind 0: soft reset (Ctrl-D, machine.soft_reset), 1: machine.reset() */
+  | { t: 'reset'; kind: number; mode: ReplMode }
+  | { t: 'fatal'; message: string };

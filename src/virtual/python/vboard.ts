@@ -1,0 +1,160 @@
+/**
+ * `_vboard`: the glue every interpreter of a virtual board imports at boot. It caches the JavaScript
+ * functions of `_vbhw` once (proxies made later would not exist in a forked thread's worker), runs
+ * Timer and Pin.irq callbacks at safe points (sleeps, and between REPL bytes when idle), and starts
+ * a forked thread's function.
+ */
+export const VBOARD_PY = String.raw`
+import sys
+import _vbhw
+from time import ticks_ms, ticks_add, ticks_diff
+
+wait = _vbhw.wait
+pin_cfg = _vbhw.pin_cfg
+pin_get = _vbhw.pin_get
+pin_set = _vbhw.pin_set
+pin_pwm = _vbhw.pin_pwm
+pin_gen = _vbhw.pin_gen
+pin_rises = _vbhw.pin_rises
+pin_falls = _vbhw.pin_falls
+adc_read = _vbhw.adc_read
+timer_hint = _vbhw.timer_hint
+lock_new = _vbhw.lock_new
+lock_acquire = _vbhw.lock_acquire
+lock_release = _vbhw.lock_release
+lock_locked = _vbhw.lock_locked
+thread_new = _vbhw.thread_new
+fork = _vbhw.fork
+reset = _vbhw.reset
+unique_id = _vbhw.unique_id
+
+ident = 1
+pending = {}
+irqs = {}
+timers = []
+_gen = -1
+_busy = False
+
+
+def _call(fn, arg, what):
+    try:
+        fn(arg)
+    except Exception as e:
+        print('Uncaught exception in', what, 'callback')
+        sys.print_exception(e)
+
+
+def next_ms():
+    if not timers:
+        return -1
+    now = ticks_ms()
+    best = -1
+    for t in timers:
+        d = ticks_diff(t._due, now)
+        if d < 0:
+            d = 0
+        if best < 0 or d < best:
+            best = d
+    return best
+
+
+def poll():
+    # Runs due Timer callbacks and Pin IRQ handlers; returns ms until the next timer, -1 for none.
+    global _gen, _busy
+    if _busy:
+        return next_ms()
+    _busy = True
+    try:
+        g = pin_gen()
+        if g != _gen:
+            _gen = g
+            for pid in list(irqs):
+                e = irqs.get(pid)
+                if e is None:
+                    continue
+                r = pin_rises(pid)
+                f = pin_falls(pid)
+                n = 0
+                if e[1] & 8:
+                    n += r - e[2]
+                if e[1] & 4:
+                    n += f - e[3]
+                e[2] = r
+                e[3] = f
+                for _ in range(min(n, 16)):
+                    _call(e[0], e[4], 'IRQ')
+        if timers:
+            now = ticks_ms()
+            for t in list(timers):
+                if t in timers and ticks_diff(now, t._due) >= 0:
+                    if t._mode == 0:
+                        timers.remove(t)
+                    else:
+                        t._due = ticks_add(t._due, t._period)
+                        if ticks_diff(t._due, now) < 0:
+                            t._due = ticks_add(now, t._period)
+                    _call(t._cb, t, 'Timer')
+        return next_ms()
+    finally:
+        _busy = False
+
+
+def idle_poll():
+    # Called by the worker between REPL bytes: 1 when Ctrl-C interrupted a callback.
+    try:
+        return poll()
+    except KeyboardInterrupt:
+        return -2
+
+
+def sleep_ms(ms):
+    ms = int(ms)
+    end = ticks_add(ticks_ms(), ms)
+    while True:
+        left = ticks_diff(end, ticks_ms())
+        nxt = poll()
+        if left <= 0:
+            return
+        if 0 <= nxt < left:
+            left = nxt
+        wait(left if left < 1000 else 1000)
+
+
+def sleep_us(us):
+    us = int(us)
+    if us >= 1000:
+        sleep_ms((us + 999) // 1000)
+    elif us > 0:
+        poll()
+        wait(us / 1000)
+
+
+def sleep(s):
+    if isinstance(s, int):
+        sleep_ms(s * 1000)
+    else:
+        sleep_us(int(s * 1000000))
+
+
+def child_main(tid):
+    global ident
+    ident = tid
+    f, args, kw = pending.pop(tid)
+    try:
+        f(*args, **kw)
+    except SystemExit:
+        pass
+    except BaseException as e:
+        print('Unhandled exception in thread started by', repr(f))
+        sys.print_exception(e)
+    return 0
+`;
+
+/** The `time` module boards see: the port's own, with sleeps that wait without burning a core. */
+export const VBTIME_PY = String.raw`
+from time import *
+import _vboard
+sleep = _vboard.sleep
+sleep_ms = _vboard.sleep_ms
+sleep_us = _vboard.sleep_us
+`;

@@ -1,0 +1,168 @@
+import { CTRL } from './shared';
+import type { ByteRing } from './shared';
+import type { Output } from './output';
+import type { ReplMode } from './protocol';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+export interface PumpDeps {
+  mp: any;
+  out: Output;
+  ring: ByteRing;
+  ctrl: Int32Array;
+  /** the friendly banner, ending in ">>> " */
+  banner: string;
+  rawPaste: boolean;
+  kbdPending(): boolean;
+  clearKbd(): void;
+  idlePoll(): number;
+  waitEvent(ms: number): void;
+  /** when a Timer may be due (Date.now() ms), and a setter for it from the poll result */
+  nextTimer: { get(): number; set(at: number): void };
+  onSoftReset(mode: ReplMode): void;
+}
+
+const RAW_BANNER = 'raw REPL; CTRL-B to exit\r\n>';
+const WINDOW = 128;
+
+/**
+ * The main interpreter's REPL loop: takes bytes from the ring and feeds them to the port's own REPL
+ * state machine (pyexec, the same code as on a board), answering the raw-paste handshake itself
+ * because the port hangs on it. Between bytes it runs due Timer and IRQ callbacks.
+ *
+ * The host can only tell a Ctrl-C from a REPL byte while code runs, so CTRL.EXEC is 1 around every call
+ * into the port; the host swaps it to 2 when it turned a Ctrl-C into a KeyboardInterrupt instead of
+ * queueing it. If that interrupt arrived after the code had finished, it is still pending here: it is
+ * withdrawn and the Ctrl-C fed to the REPL as the byte it then was.
+ */
+export class ReplPump {
+  mode: ReplMode = 'friendly';
+  private rawLen = 0;
+  private held: number[] = [];
+  private paste: { data: number[]; since: number } | undefined;
+  private lastGen = -1;
+
+  constructor(private readonly d: PumpDeps) {}
+
+  run(mode: ReplMode, greeting: boolean): never {
+    const { out } = this.d;
+    if (mode === 'raw') {
+      out.muted = true;
+      this.feed(1);
+      out.takeCaptured();
+      out.muted = false;
+      if (greeting) out.text(RAW_BANNER);
+    } else if (greeting) {
+      out.text(this.d.banner);
+    }
+    out.flush();
+    for (;;) {
+      const b = this.d.ring.take();
+      if (b >= 0) this.byte(b);
+      else this.idle();
+    }
+  }
+
+  private idle(): void {
+    const { ctrl, nextTimer } = this.d;
+    this.d.out.flush();
+    const gen = Atomics.load(ctrl, CTRL.PIN_GEN);
+    if (gen !== this.lastGen || Date.now() >= nextTimer.get()) {
+      this.lastGen = gen;
+      const ms = this.call(() => this.d.idlePoll());
+      nextTimer.set(ms >= 0 ? Date.now() + ms : Infinity);
+      if (this.lateCtrlC) {
+        this.lateCtrlC = false;
+        this.feed(3);
+      }
+      if (this.d.ring.available() > 0) return;
+    }
+    const until = nextTimer.get() - Date.now();
+    this.d.waitEvent(Math.max(0, Math.min(1000, until)));
+  }
+
+  private byte(b: number): void {
+    if (this.paste) return this.pasteByte(b);
+    if (this.held.length) {
+      const held = this.held;
+      if (held.length === 1 && b === 0x41) { held.push(b); return; }
+      this.held = [];
+      if (held.length === 2 && b === 0x01) return this.startPaste();
+      for (const h of held) this.feed(h);
+    }
+    if (this.mode === 'raw' && this.rawLen === 0 && b === 0x05) { this.held = [b]; return; }
+    this.feed(b);
+  }
+
+  /** Runs fn with Ctrl-C armed; a Ctrl-C that came too late to interrupt becomes a REPL byte. */
+  private call<T>(fn: () => T): T {
+    const { ctrl } = this.d;
+    Atomics.store(ctrl, CTRL.EXEC, 1);
+    let r: T;
+    try {
+      r = fn();
+    } finally {
+      const prev = Atomics.exchange(ctrl, CTRL.EXEC, 0);
+      if (prev === 2 && this.d.kbdPending()) {
+        this.d.clearKbd();
+        this.lateCtrlC = true;
+      }
+    }
+    return r;
+  }
+
+  private lateCtrlC = false;
+
+  private feed(b: number): void {
+    const { mp, out } = this.d;
+    const r = this.call(() => mp.replProcessChar(b));
+    if (this.mode === 'raw') {
+      if (b === 1 || b === 3 || b === 4) this.rawLen = 0;
+      else if (b === 2) this.mode = 'friendly';
+      else this.rawLen++;
+    } else if (b === 1 && out.recent().endsWith(RAW_BANNER)) {
+      this.mode = 'raw';
+      this.rawLen = 0;
+    }
+    if (r & 0x100) {
+      this.d.onSoftReset(this.mode);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // the host terminates this worker
+    }
+    out.flush();
+    if (this.lateCtrlC) {
+      this.lateCtrlC = false;
+      this.feed(3);
+    }
+  }
+
+  private startPaste(): void {
+    const { out } = this.d;
+    if (!this.d.rawPaste) {
+      out.write(Uint8Array.of(0x52, 0x00));
+    } else {
+      out.write(Uint8Array.of(0x52, 0x01, WINDOW & 0xff, WINDOW >> 8));
+      this.paste = { data: [], since: 0 };
+    }
+    out.flush();
+  }
+
+  private pasteByte(b: number): void {
+    const { out } = this.d;
+    const p = this.paste!;
+    if (b !== 0x04) {
+      p.data.push(b);
+      if (++p.since >= WINDOW) {
+        p.since = 0;
+        out.write(Uint8Array.of(0x01));
+        out.flush();
+      }
+      return;
+    }
+    this.paste = undefined;
+    out.write(Uint8Array.of(0x04));
+    out.flush();
+    for (const c of p.data) this.feed(c);
+    out.dropNext('OK');
+    this.feed(0x04);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Memory shared between the host thread and every worker of one virtual board. Workers run
+ * interpreter code synchronously and cannot take messages while they do, so everything the host must
+ * tell a running interpreter (bytes typed at the REPL, a pin the host drives, a wake-up) goes through
+ * these SharedArrayBuffers and Atomics.
+ */
+
+/** Int32 slots of the control block. */
+export const CTRL = {
+  /** bumped and notified on every event a waiting worker may care about */
+  WAKE: 0,
+  /** bumped when any pin changes level, so interpreters rescan for IRQ edges */
+  PIN_GEN: 1,
+  /** next _thread ident to hand out */
+  NEXT_IDENT: 2,
+  /** next cross-interpreter lock id */
+  NEXT_LOCK: 3,
+  /** 1 while the main interpreter runs code (Ctrl-C interrupts), 2 once the host has interrupted it */
+  EXEC: 4,
+  SIZE: 8,
+} as const;
+
+export const PIN_COUNT = 64;
+/** Int32 slots per pin. */
+export const PIN = {
+  MODE: 0, OUT: 1, EXT: 2, PULL: 3, FREQ: 4, DUTY: 5, RISES: 6, FALLS: 7, ANALOG: 8, SIZE: 9,
+} as const;
+export const PIN_MODES = ['unset', 'in', 'out', 'open_drain', 'pwm', 'adc', 'alt'] as const;
+export type PinMode = typeof PIN_MODES[number];
+export const PULLS = ['none', 'up', 'down'] as const;
+export const LOCK_COUNT = 1024;
+
+export interface BoardShared {
+  ctrl: SharedArrayBuffer;
+  ring: SharedArrayBuffer;
+  pins: SharedArrayBuffer;
+  locks: SharedArrayBuffer;
+}
+
+const RING_HEADER = 8; // head (written), tail (read): Int32 each, counting bytes mod 2^32
+const RING_SIZE = 1 << 18;
+
+export function createShared(): BoardShared {
+  const pins = new SharedArrayBuffer(PIN_COUNT * PIN.SIZE * 4);
+  const p = new Int32Array(pins);
+  for (let i = 0; i < PIN_COUNT; i++) {
+    p[i * PIN.SIZE + PIN.EXT] = -1;
+    p[i * PIN.SIZE + PIN.ANALOG] = -1;
+  }
+  const ctrl = new SharedArrayBuffer(CTRL.SIZE * 4);
+  new Int32Array(ctrl)[CTRL.NEXT_IDENT] = 2; // the main interpreter is thread 1
+  return { ctrl, ring: new SharedArrayBuffer(RING_HEADER + RING_SIZE), pins, locks: new SharedArrayBuffer(LOCK_COUNT * 4) };
+}
+
+/** Wakes every worker of the board that waits for an event. */
+export function wake(ctrl: Int32Array): void {
+  Atomics.add(ctrl, CTRL.WAKE, 1);
+  Atomics.notify(ctrl, CTRL.WAKE);
+}
+
+/** Single-producer (host), single-consumer (the board's main interpreter) byte ring. */
+export class ByteRing {
+  private readonly idx: Int32Array;
+  private readonly data: Uint8Array;
+  constructor(buf: SharedArrayBuffer) {
+    this.idx = new Int32Array(buf, 0, 2);
+    this.data = new Uint8Array(buf, RING_HEADER);
+  }
+
+  /** Host side: copies as many bytes as fit; returns how many. */
+  put(bytes: Uint8Array): number {
+    const head = Atomics.load(this.idx, 0);
+    const tail = Atomics.load(this.idx, 1);
+    const free = this.data.length - ((head - tail) | 0);
+    const n = Math.min(free, bytes.length);
+    for (let i = 0; i < n; i++) this.data[(head + i) & (this.data.length - 1)] = bytes[i];
+    Atomics.store(this.idx, 0, (head + n) | 0);
+    return n;
+  }
+
+  available(): number {
+    return (Atomics.load(this.idx, 0) - Atomics.load(this.idx, 1)) | 0;
+  }
+
+  /** Worker side: next byte, or -1 when empty. */
+  take(): number {
+    const tail = Atomics.load(this.idx, 1);
+    if (tail === Atomics.load(this.idx, 0)) return -1;
+    const b = this.data[tail & (this.data.length - 1)];
+    Atomics.store(this.idx, 1, (tail + 1) | 0);
+    return b;
+  }
+}

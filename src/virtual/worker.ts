@@ -1,0 +1,221 @@
+/**
+ * One MicroPython interpreter in a worker thread. A worker boots into a pristine interpreter and waits
+ * as a spare; the host then either activates it as the board's main interpreter (it runs the REPL on
+ * bytes from the shared ring until it is terminated) or forks a thread into it (it copies the parent's
+ * memory and runs the thread's function). Work runs synchronously here, so the host's event loop never
+ * waits on board code.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import * as v8 from 'node:v8';
+import { MJS_PATH } from './wasm-binary';
+import { linuxErrno } from './errno';
+import { createHostFs } from './hostfs';
+import { ByteRing, CTRL } from './shared';
+import { createHardware } from './hardware';
+import { Output } from './output';
+import { ReplPump } from './repl-pump';
+import { bootstrap } from './bootstrap';
+import type { WorkerInit, ToHost, ToWorker, KbdWord } from './protocol';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (m: ToHost, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer as any);
+
+const memory = new WebAssembly.Memory({ initial: init.wasm.initialPages, maximum: init.wasm.maximumPages, shared: true });
+const ctrl = new Int32Array(init.shared.ctrl);
+const out = new Output((data) => post({ t: 'out', data }));
+let exportsRef: any;
+let imports: any;
+let mem32 = new Int32Array(memory.buffer);
+const memWords = () => (mem32.buffer.byteLength === memory.buffer.byteLength ? mem32 : (mem32 = new Int32Array(memory.buffer)));
+
+/** Bytes on stdin for code running in this interpreter; only the main interpreter has one. */
+let stdinRing: ByteRing | undefined;
+let kbd: KbdWord[] = [];
+
+const kbdPending = () => kbd.length > 0 && Atomics.load(memWords(), kbd[0].addr >> 2) === kbd[0].after;
+
+/** Waits for an event (ring data, Ctrl-C, pin change) for at most ms; flushes output first. */
+function waitEvent(ms: number): void {
+  out.flush();
+  if (kbdPending() || (stdinRing && stdinRing.available() > 0)) return;
+  const w = Atomics.load(ctrl, CTRL.WAKE);
+  Atomics.wait(ctrl, CTRL.WAKE, w, ms);
+}
+
+// time.ticks_ms polled in a tight loop (C-level busy waits) yields the core for a moment each ms.
+let lastTick = -1;
+let sameTick = 0;
+function ticksHook(orig: () => number): () => number {
+  return () => {
+    const t = orig();
+    if (t === lastTick) {
+      if (++sameTick > 200) {
+        sameTick = 0;
+        waitEvent(0.5);
+      }
+    } else {
+      lastTick = t;
+      sameTick = 0;
+      out.flushIfAny();
+    }
+    return t;
+  };
+}
+
+function readIovs(iov: number, iovcnt: number): Array<[number, number]> {
+  const dv = new DataView(memory.buffer);
+  const list: Array<[number, number]> = [];
+  for (let i = 0; i < iovcnt; i++) list.push([dv.getUint32(iov + i * 8, true), dv.getUint32(iov + i * 8 + 4, true)]);
+  return list;
+}
+
+/** stdin: blocks until at least one byte; EINTR (Emscripten 27) lets the port raise KeyboardInterrupt. */
+function stdinRead(iov: number, iovcnt: number, pnum: number): number {
+  const u8 = new Uint8Array(memory.buffer);
+  let n = 0;
+  for (;;) {
+    if (kbdPending()) return 27;
+    if (stdinRing && stdinRing.available() > 0) break;
+    waitEvent(stdinRing ? 1000 : 100);
+  }
+  for (const [ptr, len] of readIovs(iov, iovcnt)) {
+    for (let i = 0; i < len; i++) {
+      const b = stdinRing!.take();
+      if (b < 0) break;
+      u8[ptr + i] = b;
+      n++;
+    }
+  }
+  new DataView(memory.buffer).setUint32(pnum, n, true);
+  return 0;
+}
+
+function stdoutWrite(iov: number, iovcnt: number, pnum: number): number {
+  const u8 = new Uint8Array(memory.buffer);
+  let n = 0;
+  for (const [ptr, len] of readIovs(iov, iovcnt)) {
+    out.write(u8.subarray(ptr, ptr + len));
+    n += len;
+  }
+  new DataView(memory.buffer).setUint32(pnum, n, true);
+  return 0;
+}
+
+function wrapImports(imp: any): void {
+  const env = imp.env;
+  const wasi = imp.wasi_snapshot_preview1;
+  env.memory = memory;
+  for (const k of Object.keys(env)) {
+    if (!k.startsWith('__syscall_')) continue;
+    const f = env[k];
+    env[k] = (...a: any[]) => {
+      const r = f(...a);
+      return typeof r === 'number' && r < 0 && r > -4096 ? -linuxErrno(-r) : r;
+    };
+  }
+  for (const k of Object.keys(wasi)) {
+    if (!k.startsWith('fd_')) continue;
+    const f = wasi[k];
+    wasi[k] = (...a: any[]) => {
+      if (k === 'fd_read' && a[0] === 0) return stdinRead(a[1], a[2], a[3]);
+      if (k === 'fd_write' && (a[0] === 1 || a[0] === 2)) return stdoutWrite(a[1], a[2], a[3]);
+      const r = f(...a);
+      return typeof r === 'number' && r > 0 ? linuxErrno(r) : r;
+    };
+  }
+  env.mp_js_ticks_ms = ticksHook(env.mp_js_ticks_ms);
+}
+
+/** Finds the words mp_sched_keyboard_interrupt() writes, so the host can do the same from outside. */
+function probeKbd(): KbdWord[] {
+  const before = new Int32Array(memory.buffer).slice();
+  exportsRef.mp_sched_keyboard_interrupt();
+  const now = new Int32Array(memory.buffer);
+  const words: KbdWord[] = [];
+  for (let i = 0; i < before.length; i++) {
+    if (before[i] !== now[i]) words.push({ addr: i * 4, before: before[i], after: now[i] });
+  }
+  for (const w of words) now[w.addr >> 2] = w.before;
+  // The pending-exception word (NULL -> the KeyboardInterrupt object) comes first: it is the flag.
+  words.sort((a, b) => (a.before === 0 ? -1 : 0) - (b.before === 0 ? -1 : 0));
+  if (words.length === 0 || words.length > 4) throw new Error(`could not locate the KeyboardInterrupt flag (${words.length} words changed)`);
+  return words;
+}
+
+async function main(): Promise<void> {
+  const origInstantiate = WebAssembly.instantiate;
+  (WebAssembly as any).instantiate = async (_bin: unknown, imp: any) => {
+    imports = imp;
+    wrapImports(imp);
+    const instance = await origInstantiate(init.wasm.module, imp);
+    exportsRef = instance.exports;
+    return { instance, module: init.wasm.module };
+  };
+  const { loadMicroPython } = await import(pathToFileURL(MJS_PATH).href);
+  const mp = await loadMicroPython({ linebuffer: false, heapsize: init.heapBytes, pystack: 8192, stdout: () => undefined });
+  const FS = mp.FS;
+  FS.mkdir('/flash');
+  FS.mount(createHostFs(FS), { root: init.fsDir }, '/flash');
+
+  const hw = createHardware({
+    shared: init.shared,
+    name: init.name,
+    post,
+    waitEvent,
+    kbdPending,
+    fork(ident: number) {
+      out.flush();
+      const snapshot = new Uint8Array(memory.buffer).slice().buffer;
+      post({ t: 'fork', ident, snapshot }, [snapshot]);
+    },
+    reset(kind: number) {
+      out.flush();
+      post({ t: 'reset', kind, mode: pump ? pump.mode : 'friendly' });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // the host terminates this worker
+    },
+  });
+  mp.registerJsModule('_vbhw', hw);
+  out.muted = true;
+  const py = bootstrap(mp, init.threads);
+  kbd = probeKbd();
+  mp.replInit();
+  const banner = out.takeCaptured().replace(/^\r\n/, '');
+  out.muted = false;
+  let pump: ReplPump | undefined;
+
+  port.on('message', (m: ToWorker) => {
+    if (m.t === 'activate') {
+      stdinRing = new ByteRing(init.shared.ring);
+      pump = new ReplPump({
+        mp, out, ring: stdinRing, ctrl, banner, rawPaste: init.rawPaste, kbdPending,
+        clearKbd: () => { for (const w of kbd) Atomics.compareExchange(memWords(), w.addr >> 2, w.after, w.before); },
+        idlePoll: () => py.idlePoll(), waitEvent,
+        nextTimer: { get: () => hw.nextTimerAt, set: (at) => { hw.nextTimerAt = at; } },
+        onSoftReset: (mode) => { out.flush(); post({ t: 'reset', kind: 0, mode }); },
+      });
+      pump.run(m.mode, m.greeting);
+    } else if (m.t === 'fork') {
+      const snap = new Uint8Array(m.snapshot);
+      if (snap.length > memory.buffer.byteLength) imports.env.emscripten_resize_heap(snap.length);
+      new Uint8Array(memory.buffer).set(snap);
+      try {
+        py.childMain(m.ident);
+      } finally {
+        out.flush();
+        post({ t: 'exit', ident: m.ident });
+      }
+    }
+  });
+  post({
+    t: 'ready', memory: memory.buffer as SharedArrayBuffer, kbd,
+    heapBytes: v8.getHeapStatistics().used_heap_size,
+  });
+}
+
+main().catch((e) => {
+  post({ t: 'fatal', message: e && e.stack ? e.stack : String(e) });
+});
+

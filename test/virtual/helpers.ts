@@ -1,0 +1,50 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EventEmitter } from 'node:events';
+
+/** Collects what a board or link sends and waits for a suffix or substring, with a deadline. */
+export class Collector {
+  text = '';
+  private waiters: Array<() => void> = [];
+  constructor(source: EventEmitter) {
+    source.on('data', (d: Buffer) => {
+      this.text += d.toString('latin1');
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** Resolves with everything up to and including `s`, and drops it from the buffer. */
+  async until(s: string, ms = 5000): Promise<string> {
+    const deadline = Date.now() + ms;
+    while (!this.text.includes(s)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${JSON.stringify(s)}; got ${JSON.stringify(this.text)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+    const end = this.text.indexOf(s) + s.length;
+    const got = this.text.slice(0, end);
+    this.text = this.text.slice(end);
+    return got;
+  }
+}
+
+export function tempDir(tag: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `belay-vtest-${tag}-`));
+}
+
+export function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Splits a plain raw-REPL exec answer "OK<stdout>\x04<stderr>\x04>" into its parts. */
+export function parseRawAnswer(answer: string): { stdout: string; stderr: string } {
+  const m = /OK([\s\S]*?)\x04([\s\S]*?)\x04>$/.exec(answer);
+  if (!m) throw new Error(`not a raw REPL answer: ${JSON.stringify(answer)}`);
+  return { stdout: m[1], stderr: m[2] };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
