@@ -98,3 +98,22 @@ test('TcpLink.open() on a refused port rejects with a LinkError and a hint', { t
   assert.match(err.message, /is the bridge .* running/);
   assert.equal(link.isOpen, false);
 });
+
+test('TcpLink closed while opening ends up closed, not open', { timeout: 10000 }, async () => {
+  const { server, port, accepted } = await listen();
+  const link = new TcpLink('127.0.0.1', port);
+  const closes: unknown[] = [];
+  link.on('close', (err?: Error) => closes.push(err));
+  try {
+    const opening = link.open();
+    await link.close();
+    await assert.rejects(opening, /closed while it was being opened/);
+    assert.equal(link.isOpen, false);
+    const peer = await accepted;
+    if (!peer.closed) await once(peer, 'close');
+    assert.deepEqual(closes, []);
+    await link.close();
+  } finally {
+    await stop(server);
+  }
+});

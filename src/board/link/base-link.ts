@@ -13,6 +13,8 @@ export abstract class BaseLink extends EventEmitter implements Link {
   abstract readonly pacing: { chunk: number; pauseMs: number };
 
   private state: 'new' | 'open' | 'closing' | 'closed' = 'new';
+  /** close() came while open() was still under way. */
+  private abandoned = false;
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
 
@@ -44,7 +46,8 @@ export abstract class BaseLink extends EventEmitter implements Link {
         this.ended(err as Error);
       }
     }
-    if (this.state !== 'new') await this.closedPromise;
+    if (this.state === 'new') this.abandoned = true;
+    else await this.closedPromise;
   }
 
   /** Rejects a write on a link that is not open, naming the link. */
@@ -52,8 +55,16 @@ export abstract class BaseLink extends EventEmitter implements Link {
     if (this.state !== 'open') throw new LinkError(this.description, 'the link is not open; cannot write');
   }
 
+  /** Marks the transport up. If close() was called meanwhile, tears it down and throws instead. */
   protected opened(): void {
-    if (this.state === 'new') this.state = 'open';
+    if (this.state !== 'new') return;
+    if (this.abandoned) {
+      this.state = 'closed';
+      this.resolveClosed();
+      this.shutdown();
+      throw new LinkError(this.description, 'closed while it was being opened');
+    }
+    this.state = 'open';
   }
 
   protected received(chunk: Buffer): void {
