@@ -48,9 +48,12 @@ test('a statement gives null, an expression its value, and state stays on the bo
 });
 
 test('msg.stdout carries what the code printed', { timeout: 30000 }, async () => {
-  const r = await run({ code: "print('hello')\nprint(1 + 1)\n'done'" });
+  const r = await run({ code: "print('hello')\nprint(1 + 1)" });
   assert.equal(r.stdout.replace(/\r\n/g, '\n'), 'hello\n2\n');
-  assert.equal(r.payload, 'done');
+  assert.equal(r.payload, null, 'statements give null');
+  const e = await run({ code: "print('side effect') or 'value'" });
+  assert.equal(e.payload, 'value');
+  assert.equal(e.stdout.replace(/\r\n/g, '\n'), 'side effect\n');
 });
 
 test('{{payload}} goes in as a Python literal and comes back as the same value', { timeout: 30000 }, async () => {
@@ -112,7 +115,7 @@ test('timeouts: the node\'s own, and msg.timeout over it; the board works afterw
   assert.equal(slow.marker, 'slow');
   const slower = await fails({ code: 'import time\ntime.sleep(3)', timeout: 0.3 });
   assert.equal(slower._error.type, 'TimeoutError');
-  const patient = await run({ code: 'import time\ntime.sleep(0.2)\n7', timeout: 5 });
+  const patient = await run({ code: "__import__('time').sleep(0.2) or 7", timeout: 5 });
   assert.equal(patient.payload, 7);
   const bad = await fails({ code: '1', timeout: 'soon' });
   assert.match(bad._error.message, /msg\.timeout must be a number of seconds/);
@@ -122,7 +125,7 @@ test('statuses: the board when connected, busy with a count while this node\'s m
   assert.match(String(connectedStatus.text), /^MicroPython \d+\.\d+\.\d+ on \w+$/);
   const busy = statusOf('run', (s) => s.fill === 'yellow' && /^busy \(\d+\)$/.test(String(s.text)));
   const replies = messages('out', 3);
-  for (let i = 0; i < 3; i++) node('run').receive({ code: `import time\ntime.sleep(0.4)\n${i}` });
+  for (let i = 0; i < 3; i++) node('run').receive({ code: `__import__('time').sleep(0.4) or ${i}` });
   await busy;
   assert.deepEqual((await replies).map((m) => m.payload), [0, 1, 2]);
   await statusOf('run', (s) => s.fill === 'green');

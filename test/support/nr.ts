@@ -41,8 +41,16 @@ export interface TestNode {
   [key: string]: any;
 }
 
+/**
+ * Node-RED takes a node without x/y for a config node, so nodes on a tab get a place on it.
+ * (A Catch node, for one, only catches when it is a real flow node.)
+ */
+function placed(flow: FlowNode[]): FlowNode[] {
+  return flow.map((n) => (n.z && n.x === undefined ? { ...n, x: 100, y: 100 } : n));
+}
+
 export async function load(flow: FlowNode[], credentials: Record<string, unknown> = {}): Promise<void> {
-  await helper.load(allNodes, flow, credentials);
+  await helper.load(allNodes, placed(flow), credentials);
 }
 
 /** Stops the flows (closing boards: teardown runs) and forgets the nodes. */
@@ -52,7 +60,7 @@ export async function unload(): Promise<void> {
 
 /** Replaces the running flows, as a deploy of the given kind does. */
 export async function deploy(flow: FlowNode[], type: 'full' | 'nodes' | 'flows' = 'full'): Promise<void> {
-  await helper.setFlows(flow, type);
+  await helper.setFlows(placed(flow), type);
 }
 
 export function node(id: string): TestNode {
