@@ -60,6 +60,21 @@ test('WebReplLink logs in to a board without a password', { timeout: 10000 }, as
   });
 });
 
+test('WebReplLink passes on board output that follows the welcome at once', { timeout: 10000 }, async () => {
+  for (const password of ['belay', null]) {
+    await withServer({ password, afterWelcome: 'boot message\r\n' }, async (server) => {
+      const link = new WebReplLink(server.url, { password: 'belay' });
+      const got = collect(link, 'boot message\r\n'.length);
+      try {
+        await link.open();
+        assert.equal((await got).toString(), 'boot message\r\n');
+      } finally {
+        await link.close();
+      }
+    });
+  }
+});
+
 test('WebReplLink with a wrong password fails clearly, naming the host', { timeout: 10000 }, async () => {
   await withServer({ password: 'right' }, async (server) => {
     const err = await openError(new WebReplLink(server.url, { password: 'wrong' }));

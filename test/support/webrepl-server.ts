@@ -18,6 +18,8 @@ export interface WebReplServerOptions {
   binaryReplies?: boolean;
   /** Like an ESP32's small input buffer: bytes beyond `bytes` within any `ms` window are lost. */
   dropBeyond?: { bytes: number; ms: number };
+  /** Sent in its own frame right after the welcome, as board output that follows it at once. */
+  afterWelcome?: string;
   /** Accept sockets but never send the password prompt. */
   silent?: boolean;
 }
@@ -90,6 +92,11 @@ export async function startWebReplServer(options: WebReplServerOptions = {}): Pr
     current = socket;
     let typed: number[] | undefined = password === null ? undefined : [];
     const toClient = (chunk: Uint8Array) => socket.send(chunk, { binary: options.binaryReplies === true });
+    const welcome = () => {
+      socket.send('\r\nWebREPL connected\r\n>>> ');
+      if (options.afterWelcome) socket.send(options.afterWelcome);
+      peer.on('data', toClient);
+    };
     const relay = (bytes: Buffer) => {
       const kept = admit(bytes);
       server.relayed += kept.length;
@@ -111,8 +118,7 @@ export async function startWebReplServer(options: WebReplServerOptions = {}): Pr
         return;
       }
       typed = undefined;
-      socket.send('\r\nWebREPL connected\r\n>>> ');
-      peer.on('data', toClient);
+      welcome();
       if (end + 1 < data.length) relay(data.subarray(end + 1));
     });
     socket.on('close', () => {
@@ -121,10 +127,7 @@ export async function startWebReplServer(options: WebReplServerOptions = {}): Pr
     });
     if (options.silent) return;
     if (typed) socket.send('Password: ');
-    else {
-      socket.send('\r\nWebREPL connected\r\n>>> ');
-      peer.on('data', toClient);
-    }
+    else welcome();
   });
   return server;
 }

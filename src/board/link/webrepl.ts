@@ -41,29 +41,40 @@ export class WebReplLink extends BaseLink {
       handshakeTimeout: this.loginTimeoutMs,
     });
     this.socket = socket;
-    let leftover: Buffer;
+    // Listen for good from the start: frames or a close may follow the welcome in the same tick.
+    let phase: 'login' | 'early' | 'open' = 'login';
+    const early: Buffer[] = [];
+    let lastError: Error | undefined;
+    let lost: LinkError | undefined;
+    socket.on('message', (data) => {
+      if (phase === 'early') early.push(asBuffer(data));
+      else if (phase === 'open') this.received(asBuffer(data));
+    });
+    socket.on('error', (err) => { lastError = err; });
+    socket.on('close', (code) => {
+      lost = new LinkError(this.description, lastError
+        ? `WebREPL connection lost (${lastError.message})`
+        : `the board closed the WebREPL connection (code ${code}); did it reset or lose Wi-Fi?`);
+      if (phase === 'open') this.ended(lost);
+    });
     try {
-      leftover = await this.logIn(socket);
+      early.push(await this.logIn(socket, () => { phase = 'early'; }));
     } catch (err) {
-      socket.on('error', () => undefined); // terminating a half-open socket reports one more error
       socket.terminate();
       throw err;
     }
-    let lastError: Error | undefined;
-    socket.on('message', (data) => this.received(asBuffer(data)));
-    socket.on('error', (err) => { lastError = err; });
-    socket.on('close', (code) => this.ended(new LinkError(this.description, lastError
-      ? `WebREPL connection lost (${lastError.message})`
-      : `the board closed the WebREPL connection (code ${code}); did it reset or lose Wi-Fi?`)));
     this.opened();
-    if (leftover.length > 0) this.received(leftover);
+    phase = 'open';
+    for (const chunk of early) if (chunk.length > 0) this.received(chunk);
+    if (lost) this.ended(lost);
   }
 
   /**
    * Waits for "Password: ", answers it, then waits for the welcome ending in ">>> ". Resolves with any
-   * bytes that came after the welcome. A board without a password greets at once.
+   * bytes that came after the welcome; calls loggedIn() at that moment. A board without a password
+   * greets at once.
    */
-  private logIn(socket: WebSocket): Promise<Buffer> {
+  private logIn(socket: WebSocket, loggedIn: () => void): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       let seen = '';
       let prompted = false;
@@ -73,8 +84,12 @@ export class WebReplLink extends BaseLink {
         socket.off('message', onMessage);
         socket.off('error', onError);
         socket.off('close', onClose);
-        if (err) reject(err);
-        else resolve(rest ?? Buffer.alloc(0));
+        if (err) {
+          reject(err);
+        } else {
+          loggedIn();
+          resolve(rest ?? Buffer.alloc(0));
+        }
       };
       const fail = (why: string) => done(new LinkError(this.description, why));
       const timer = setTimeout(() => fail(connected
