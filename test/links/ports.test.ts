@@ -19,7 +19,7 @@ test('parsePort reads every port form', () => {
     ['tcp://localhost:2217', { kind: 'tcp', host: 'localhost', port: 2217 }],
     ['tcp://10.0.0.5:23/', { kind: 'tcp', host: '10.0.0.5', port: 23 }],
     ['tcp://[fe80::1]:4000', { kind: 'tcp', host: 'fe80::1', port: 4000 }],
-    ['virtual', { kind: 'virtual', name: '', options: {} }],
+    ['virtual', { kind: 'virtual', name: 'default', options: {} }],
     ['virtual:demo', { kind: 'virtual', name: 'demo', options: {} }],
     ['virtual:lab-2?thread=off&rawpaste=off', { kind: 'virtual', name: 'lab-2', options: { thread: 'off', rawpaste: 'off' } }],
   ];
@@ -46,6 +46,9 @@ test('parsePort rejects bad forms with a LinkError that says what to write', () 
     ['virtual:', /virtual board name/],
     ['virtual:a b', /virtual board name/],
     ['virtual:x?thread', /key=value/],
+    ['virtual:x?threading=off', /unknown virtual board option "threading"/],
+    ['virtual:x?thread=maybe', /on or off/],
+    ['Virtual:demo', /not a port this node knows/],
     ['ttyACM0', /did you mean \/dev\/ttyACM0/],
     ['192.168.4.1:8266', /tcp:\/\/192\.168\.4\.1:8266 .* ws:\/\/192\.168\.4\.1:8266/],
     ['board', /not a port this node knows/],

@@ -10,7 +10,7 @@ export type ParsedPort =
   | { kind: 'serial'; path: string }
   | { kind: 'webrepl'; url: string; host: string; port: number; path: string }
   | { kind: 'tcp'; host: string; port: number }
-  /** name is '' for plain `virtual`; options holds the `?key=value&...` part, e.g. { thread: 'off' }. */
+  /** name is 'default' for plain `virtual`; options holds the `?key=value&...` part, e.g. { thread: 'off' }. */
   | { kind: 'virtual'; name: string; options: Record<string, string> };
 
 const FORMS = 'a serial path (/dev/ttyACM0, COM3), ws://host[:port] for WebREPL, tcp://host:port, or virtual[:NAME]';
@@ -23,7 +23,7 @@ export function parsePort(port: string): ParsedPort {
   };
   if (text === '') fail(`no port given; set one in the device's config: ${FORMS}`);
 
-  const virtual = /^virtual(?::([^?]*))?(?:\?(.*))?$/i.exec(text);
+  const virtual = /^virtual(?::([^?]*))?(?:\?(.*))?$/.exec(text);
   if (virtual) return parseVirtual(virtual[1], virtual[2], fail);
 
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1].toLowerCase();
@@ -40,17 +40,21 @@ export function parsePort(port: string): ParsedPort {
   return fail(`not a port this node knows; use ${FORMS}`);
 }
 
+const VIRTUAL_OPTIONS = ['thread', 'threads', 'rawpaste'];
+
 function parseVirtual(name: string | undefined, query: string | undefined, fail: (why: string) => never): ParsedPort {
   if (name !== undefined && !/^[\w.-]+$/.test(name)) {
     fail('a virtual board name may hold letters, digits, "_", "." and "-" only, e.g. virtual:demo');
   }
   const options: Record<string, string> = {};
   for (const pair of (query ?? '').split('&').filter((p) => p !== '')) {
-    const m = /^(\w+)=([\w.-]*)$/.exec(pair);
+    const m = /^(\w+)=(\w+)$/.exec(pair);
     if (!m) fail(`virtual board options are written ?key=value&key=value, e.g. virtual:demo?thread=off; "${pair}" is not`);
+    if (!VIRTUAL_OPTIONS.includes(m[1])) fail(`unknown virtual board option "${m[1]}" (known: ${VIRTUAL_OPTIONS.join(', ')})`);
+    if (!/^(on|off|true|false|yes|no|1|0)$/i.test(m[2])) fail(`virtual board option ${m[1]} is on or off, not "${m[2]}"`);
     options[m[1]] = m[2];
   }
-  return { kind: 'virtual', name: name ?? '', options };
+  return { kind: 'virtual', name: name ?? 'default', options };
 }
 
 function parseWebRepl(text: string, fail: (why: string) => never): ParsedPort {
