@@ -19,6 +19,9 @@
  * a call is then one line each way instead of a full raw-REPL exchange, and the board does not
  * re-enter the REPL between calls. Boards that cannot run it fall back to one raw exec per request
  * (__belay_op(line)), with the same tags.
+ *
+ * A thread's stop flag is a lock held for it (released = stop): locks are shared by every thread,
+ * including the virtual board's threads, which run in forked interpreters that share no globals.
  */
 export const AGENT_SOURCE = String.raw`
 import sys
@@ -29,7 +32,7 @@ except ImportError:
 try:
     __belay_stop
 except NameError:
-    __belay_stop = set()
+    __belay_stop = {}
     __belay_tids = {}
     __belay_pbuf = {}
 def __belay_g():
@@ -84,20 +87,18 @@ def __belay_loop():
             break
         if line:
             __belay_op(line)
-def __belay_stopped(tid):
-    return tid in __belay_stop
 def __belay_flush(tid):
     s = __belay_pbuf.pop(tid, '')
     if s:
         __belay_out('\x1eP%d %s\n' % (tid, repr(s)))
-def __belay_run(tid, f, a, k):
+def __belay_run(tid, lk, f, a, k):
     __belay_tids[__belay_th.get_ident()] = tid
     try:
         r = f(*a, **k)
         if type(r) is __belay_gen:
             for v in r:
                 __belay_out('\x1eY%d %s\n' % (tid, repr(v)))
-                if __belay_stopped(tid):
+                if lk.acquire(0):
                     break
         __belay_flush(tid)
         __belay_out('\x1eD%d\n' % tid)
@@ -105,11 +106,18 @@ def __belay_run(tid, f, a, k):
         __belay_flush(tid)
         __belay_out('\x1eX%d %s\n' % (tid, __belay_exc(e)))
     __belay_tids.pop(__belay_th.get_ident(), None)
-    __belay_stop.discard(tid)
 def __belay_start(tid, f, a, k):
     if __belay_th is None:
         raise ImportError("no module named '_thread'")
-    __belay_th.start_new_thread(__belay_run, (tid, f, a, k))
+    lk = __belay_th.allocate_lock()
+    lk.acquire()
+    __belay_stop[tid] = lk
+    __belay_th.start_new_thread(__belay_run, (tid, lk, f, a, k))
+def __belay_halt(tids):
+    for tid in tids:
+        lk = __belay_stop.pop(tid, None)
+        if lk:
+            lk.release()
 try:
     __belay_print0
 except NameError:

@@ -70,6 +70,8 @@ export class Device extends EventEmitter implements DeviceApi {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private closedForGood = false;
+  /** whether the dispatcher loop ran on this connection */
+  private loopWorks = false;
   /** Use the dispatcher loop when the board runs it (tests and benchmarks may turn it off). */
   useDispatcher = true;
 
@@ -125,6 +127,7 @@ export class Device extends EventEmitter implements DeviceApi {
       link.once('close', (err?: Error) => this.onLinkClosed(link!, err));
       // WebREPL never soft-resets: that would drop the WebREPL session itself.
       const soft = this.opts.softReset && !this.opts.port.startsWith('ws://') && !this.opts.port.startsWith('wss://');
+      this.loopWorks = false;
       await repl.enterRaw(soft);
       this._info = await this.readInfo();
       await this.rawExec(AGENT_SOURCE, 'the Belay agent');
@@ -207,7 +210,7 @@ export class Device extends EventEmitter implements DeviceApi {
     this.busy = true;
     try {
       // Stop every thread at its next yield before teardown.
-      if (this.threads.size) await this.op(`c__belay_stop.update(${toPython([...this.threads.keys()])})`, 2).catch(() => undefined);
+      if (this.threads.size) await this.op(`c__belay_halt(${toPython([...this.threads.keys()])})`, 2).catch(() => undefined);
       await this.stopLoop();
       if (this.opts.teardown?.trim()) await this.rawOp(this.opts.teardown, 'teardown', 3).catch(() => undefined);
       await this.repl?.exitRaw();
@@ -289,7 +292,7 @@ export class Device extends EventEmitter implements DeviceApi {
 
   private onOutput(b: Buffer): void {
     if (this.pending) this.pending.stdout.push(b);
-    else this.emit('output', b.toString('utf8'));
+    else this.emit('output', text([b]));
   }
 
   /** Builds a BoardError from the agent's (type, message, traceback) tuple. */
@@ -358,6 +361,8 @@ export class Device extends EventEmitter implements DeviceApi {
   private async op(line: string, timeoutS: number, onValue?: (v: unknown) => void): Promise<{ kind: 'R' | 'G'; body: string; stdout: string; values: unknown[] }> {
     const repl = this.repl;
     if (!repl) throw hostError(this.label, 'ConnectionError', 'not connected');
+    // A Ctrl-C that lands between two calls ends the loop: start it again.
+    if (this.loopWorks && !this.loop && this._state === 'connected') await this.startLoop();
     const p: Pending = { stdout: [], onValue, values: [], resolve: () => undefined, reject: () => undefined };
     const result = new Promise<{ kind: 'R' | 'G'; body: string }>((resolve, reject) => { p.resolve = resolve; p.reject = reject; });
     result.catch(() => undefined); // awaited below; a rejection before that must not count as unhandled
@@ -367,7 +372,7 @@ export class Device extends EventEmitter implements DeviceApi {
       if (this.loop) {
         await repl.write(line + '\n');
         const r = await withTimeout(result, ms);
-        return { ...r, stdout: Buffer.concat(p.stdout).toString('utf8'), values: p.values };
+        return { ...r, stdout: text(p.stdout), values: p.values };
       }
       const reply = await repl.exec(`__belay_op(${toPython(line)})`, ms, (c) => p.stdout.push(Buffer.from(c)));
       if (this.pending === p) {
@@ -376,7 +381,7 @@ export class Device extends EventEmitter implements DeviceApi {
         throw err ? this.tracebackError(err) : hostError(this.label, 'ProtocolError', 'the board returned no result');
       }
       const r = await result;
-      return { ...r, stdout: Buffer.concat(p.stdout).toString('utf8'), values: p.values };
+      return { ...r, stdout: text(p.stdout), values: p.values };
     } catch (e) {
       if (this.pending === p) this.pending = undefined;
       if (e instanceof TimeoutFired || (e instanceof ProtocolError && e.kind === 'timeout')) {
@@ -389,24 +394,29 @@ export class Device extends EventEmitter implements DeviceApi {
 
   /** After a timeout: Ctrl-C, wait for the board to come back, else treat the link as dead. */
   private async recoverFromTimeout(p: Pending): Promise<void> {
+    void p;
     const repl = this.repl;
     if (!repl) return;
     for (let i = 0; i < 3; i++) {
-      const back = new Promise<boolean>((resolve) => {
-        const t = setTimeout(() => resolve(false), 1500);
-        // In the loop the interrupted call reports KeyboardInterrupt as an E tag; in plain mode the exec ends.
-        this.pending = { stdout: [], values: [], resolve: () => { clearTimeout(t); resolve(true); }, reject: () => { clearTimeout(t); resolve(true); } };
-        if (this.loop) this.loop.then(() => { clearTimeout(t); resolve(true); }, () => resolve(false));
-        else repl.resync(1500).then((ok) => { clearTimeout(t); resolve(ok); });
-      });
-      await repl.interrupt().catch(() => undefined);
-      if (await back) {
-        this.pending = undefined;
-        void p;
-        return;
+      let back: Promise<boolean>;
+      if (this.loop) {
+        // In the loop the interrupted call reports KeyboardInterrupt as an E tag, or the loop itself ends.
+        const loop = this.loop;
+        back = new Promise<boolean>((resolve) => {
+          const t = setTimeout(() => resolve(false), 1500);
+          const ok = () => { clearTimeout(t); resolve(true); };
+          this.pending = { stdout: [], values: [], resolve: ok, reject: ok };
+          loop.then(ok, ok);
+        });
+      } else {
+        // A plain exec ends with its traceback and the raw prompt.
+        back = repl.resync(1500);
       }
+      await repl.interrupt().catch(() => undefined);
+      const ok = await back;
+      this.pending = undefined;
+      if (ok) return;
     }
-    this.pending = undefined;
     // The board does not answer: drop the link so the reconnect logic takes over.
     await this.link?.close().catch(() => undefined);
   }
@@ -440,6 +450,7 @@ export class Device extends EventEmitter implements DeviceApi {
     this.loop = loop;
     loop.then(() => { if (this.loop === loop) this.loop = undefined; }, () => { if (this.loop === loop) this.loop = undefined; });
     const ok = await withTimeout(ready.then(() => true), 3000).catch(() => false);
+    this.loopWorks = ok;
     if (!ok) {
       // The board could not run the loop (no sys.stdin.readline?): one raw exec per call instead.
       await this.stopLoop();
@@ -530,7 +541,7 @@ export class Device extends EventEmitter implements DeviceApi {
   private async stopThread(tid: number, entry: ThreadEntry): Promise<void> {
     if (!this.threads.has(tid)) return;
     const ended = new Promise<void>((resolve) => { entry.ended = resolve; });
-    await this.enqueue(() => this.op(`c__belay_stop.add(${tid})`, 5), 5).catch(() => undefined);
+    await this.enqueue(() => this.op(`c__belay_halt([${tid}])`, 5), 5).catch(() => undefined);
     await withTimeout(ended, 5000).catch(() => undefined);
   }
 
@@ -549,6 +560,11 @@ export class Device extends EventEmitter implements DeviceApi {
 }
 
 class TimeoutFired extends Error {}
+
+/** What user code printed, with the board's \r\n line ends as \n. */
+function text(parts: Buffer[]): string {
+  return Buffer.concat(parts).toString('utf8').replace(/\r\n/g, '\n');
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   if (!ms) return p;

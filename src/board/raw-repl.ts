@@ -89,7 +89,9 @@ export class RawRepl extends EventEmitter {
         const consumed = this.buf.subarray(0, idx);
         this.buf = this.buf.subarray(idx);
         w.resolve(consumed);
-        if (this.buf.length && !this.waiter) queueMicrotask(() => this.pump());
+        // Leftover bytes usually belong to the next read, which the caller installs within this tick:
+        // only bytes still unclaimed after it count as unsolicited.
+        if (this.buf.length) setImmediate(() => this.pump());
       }
     } else if (this.buf.length) {
       const out = this.buf;

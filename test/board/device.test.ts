@@ -1,0 +1,230 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Device } from '../../src/board/device';
+import { createLink } from '../../src/board/link';
+import type { Link } from '../../src/board/link/link';
+import { BoardError, type ThreadHandlers } from '../../src/board/types';
+
+const devices: Device[] = [];
+function board(name: string, opts: Partial<ConstructorParameters<typeof Device>[0]> = {}, dispatcher = true): Device {
+  const d = new Device({ port: `virtual:dev-${name}-${process.pid}`, timeout: 10, ...opts });
+  d.useDispatcher = dispatcher;
+  devices.push(d);
+  return d;
+}
+after(async () => {
+  for (const d of devices) await d.close().catch(() => undefined);
+});
+
+for (const dispatcher of [true, false]) {
+  const mode = dispatcher ? 'dispatcher loop' : 'one raw exec per call';
+
+  test(`exec: statements, expressions and printed output (${mode})`, { timeout: 30000 }, async () => {
+    const d = board(`exec${dispatcher}`, {}, dispatcher);
+    const info = await d.connect();
+    assert.equal(info.implementation, 'micropython');
+    assert.equal(info.platform, 'webassembly');
+    assert.deepEqual(await d.exec('x = 21'), { value: null, stdout: '' });
+    assert.deepEqual(await d.exec('x * 2'), { value: 42, stdout: '' });
+    const r = await d.exec('for i in range(3):\n    print("line", i)');
+    assert.equal(r.stdout, 'line 0\nline 1\nline 2\n');
+    // The start-up imports are in place: sleep and Pin come from Belay's convenience imports.
+    assert.equal((await d.exec('sleep.__name__')).value, 'sleep');
+  });
+
+  test(`call: arguments, every value type, generators (${mode})`, { timeout: 30000 }, async () => {
+    const d = board(`call${dispatcher}`, {}, dispatcher);
+    await d.connect();
+    assert.equal(await d.define('k-echo', 'def echo(*a, **k):\n    return [list(a), k]\n'), 'echo');
+    const values = [null, true, false, 0, -7, 2 ** 53 + 2, 3.5, 'qu\'ote "d" \\ \n\t\x00 é 😀', Buffer.from([0, 255, 10]),
+      [1, [2, 3]], { a: { b: [null] } }];
+    for (const v of values) {
+      const { value } = await d.call('echo', [v], { kw: v });
+      assert.deepEqual(value, [[v], { kw: v }], `value ${String(v)}`);
+    }
+    assert.equal((await d.call('echo', [10n ** 30n])).value instanceof Array, true);
+    assert.deepEqual((await d.call('echo', [10n ** 30n])).value, [[10n ** 30n], {}]);
+    await d.define('k-gen', 'def squares(n):\n    for i in range(n):\n        print("at", i)\n        yield i * i\n');
+    const got: unknown[] = [];
+    const r = await d.call('squares', [4], {}, { onValue: (v) => got.push(v) });
+    assert.deepEqual(got, [0, 1, 4, 9]);
+    assert.equal(r.generator, true);
+    assert.equal(r.count, 4);
+    assert.equal(r.stdout, 'at 0\nat 1\nat 2\nat 3\n');
+    // A result that is not a literal comes back as its repr, never evaluated.
+    const obj = await d.exec('object()');
+    assert.match(String(obj.value), /^<object/);
+  });
+
+  test(`errors: type, message and traceback in the node's own lines (${mode})`, { timeout: 30000 }, async () => {
+    const d = board(`err${dispatcher}`, {}, dispatcher);
+    await d.connect();
+    await d.define('node-1', 'import math\n\ndef bad(x):\n    y = x + 1\n    return y / 0\n');
+    await assert.rejects(d.call('bad', [1]), (e: unknown) => {
+      assert.ok(e instanceof BoardError);
+      assert.equal(e.type, 'ZeroDivisionError');
+      assert.equal(e.pyMessage, 'divide by zero');
+      assert.match(e.traceback, /File "belay:node-1", line 5, in bad/);
+      assert.doesNotMatch(e.traceback, /__belay/);
+      assert.match(e.message, /virtual:dev-err/);
+      return true;
+    });
+    // The board is usable after the error.
+    assert.equal((await d.exec('1 + 1')).value, 2);
+  });
+
+  test(`timeout: a hung call is interrupted and the board stays usable (${mode})`, { timeout: 30000 }, async () => {
+    const d = board(`timeout${dispatcher}`, {}, dispatcher);
+    await d.connect();
+    await d.exec('kept = 7');
+    await assert.rejects(d.exec('while True:\n    pass', { timeout: 1 }), (e: unknown) => e instanceof BoardError && e.type === 'TimeoutError');
+    assert.equal((await d.exec('kept')).value, 7);
+    await assert.rejects(d.exec('import time\ntime.sleep(30)', { timeout: 1 }), /TimeoutError/);
+    assert.equal((await d.exec('kept + 1')).value, 8);
+  });
+}
+
+test('queue: 1,000 calls answered in order', { timeout: 60000 }, async () => {
+  const d = board('queue');
+  await d.connect();
+  await d.define('k', 'def ident(i):\n    return i\n');
+  const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => d.call('ident', [i])));
+  assert.deepEqual(results.map((r) => r.value), Array.from({ length: 1000 }, (_, i) => i));
+});
+
+test('a full queue refuses with a clear error', { timeout: 30000 }, async () => {
+  const d = board('full', { maxQueue: 5 });
+  await d.connect();
+  const calls = Array.from({ length: 8 }, () => d.exec('1').catch((e) => e));
+  const out = await Promise.all(calls);
+  assert.ok(out.some((e) => e instanceof BoardError && e.type === 'QueueFullError'));
+});
+
+test('setup and functions run again after the link dies; in-flight call fails clearly', { timeout: 60000 }, async () => {
+  let link: Link | undefined;
+  const name = `virtual:dev-reconnect-${process.pid}`;
+  const d = new Device({ port: name, setup: 'counter = globals().get("counter", 0) + 100', timeout: 10 },
+    (p, o) => (link = createLink(p, o)));
+  devices.push(d);
+  await d.connect();
+  await d.define('k', 'def get():\n    return counter\n');
+  assert.equal((await d.call('get')).value, 100);
+  const states: string[] = [];
+  d.on('state', (s) => states.push(s));
+  const inflight = d.exec('import time\ntime.sleep(5)').catch((e) => e);
+  await new Promise((r) => setTimeout(r, 300));
+  const first = link!;
+  // Break the link as an unplugged board would.
+  (first as unknown as { kill(): void }).kill();
+  const err = await inflight;
+  assert.ok(err instanceof BoardError && err.type === 'ConnectionError', String(err));
+  // A call queued while disconnected waits for the reconnect, then runs against a fresh setup.
+  const r = await d.call('get');
+  assert.equal(r.value, 100, 'setup ran again after the soft reset and get() was redefined');
+  assert.notEqual(link, first);
+  assert.ok(states.includes('disconnected') && states.includes('connected'), states.join(','));
+});
+
+test('threads: yields, prints, stop, exceptions; main calls answered meanwhile', { timeout: 60000 }, async () => {
+  const d = board('threads');
+  const info = await d.connect();
+  assert.equal(info.threads, true);
+  await d.define('t', 'def ticker(n):\n    i = 0\n    while True:\n        print("tick", i)\n        yield i\n        i += 1\n        sleep(0.02)\n');
+  const yields: unknown[] = [];
+  const prints: string[] = [];
+  let ended = false;
+  const handlers: ThreadHandlers = {
+    onYield: (v) => yields.push(v), onPrint: (l) => prints.push(l), onError: (e) => { throw e; }, onEnd: () => { ended = true; },
+  };
+  const h = await d.startThread('ticker', [0], {}, handlers);
+  // The main interpreter keeps answering while the thread runs.
+  for (let i = 0; i < 5; i++) assert.equal((await d.exec(`${i} * 3`)).value, i * 3);
+  while (yields.length < 5) await new Promise((r) => setTimeout(r, 20));
+  await h.stop();
+  assert.equal(ended, true);
+  assert.deepEqual(yields.slice(0, 5), [0, 1, 2, 3, 4]);
+  assert.deepEqual(prints.slice(0, 3), ['tick 0', 'tick 1', 'tick 2']);
+  const n = yields.length;
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(yields.length, n, 'no values after stop');
+
+  await d.define('t2', 'def boom():\n    yield 1\n    raise ValueError("bad sensor")\n');
+  const errors: BoardError[] = [];
+  let done = false;
+  await d.startThread('boom', [], {}, { onYield: () => undefined, onPrint: () => undefined, onError: (e) => errors.push(e), onEnd: () => { done = true; } });
+  while (!done) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(errors[0].type, 'ValueError');
+  assert.match(errors[0].traceback, /File "belay:t2", line 3, in boom/);
+});
+
+test('a board without _thread refuses threads with its name', { timeout: 30000 }, async () => {
+  const d = new Device({ port: `virtual:nothread-${process.pid}?thread=off` });
+  devices.push(d);
+  const info = await d.connect();
+  assert.equal(info.threads, false);
+  await d.define('t', 'def f():\n    yield 1\n');
+  await assert.rejects(d.startThread('f', [], {}, { onYield() {}, onPrint() {}, onError() {}, onEnd() {} }),
+    (e: unknown) => e instanceof BoardError && /no _thread/.test(e.message) && /virtual:nothread/.test(e.message));
+});
+
+test('raw-paste refused: plain raw mode works the same', { timeout: 30000 }, async () => {
+  const d = new Device({ port: `virtual:nopaste-${process.pid}?rawpaste=off` });
+  devices.push(d);
+  const info = await d.connect();
+  assert.equal(info.rawPaste, false);
+  const big = 'x = [' + Array.from({ length: 400 }, (_, i) => String(i)).join(', ') + ']';
+  await d.exec(big);
+  assert.equal((await d.exec('len(x)')).value, 400);
+});
+
+test('teardown runs on disconnect; soft reset drops variables', { timeout: 30000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-td-'));
+  try {
+    const port = `virtual:teardown-${process.pid}`;
+    const d = new Device({ port, teardown: 'f = open("/teardown.txt", "w")\nf.write("bye")\nf.close()' });
+    devices.push(d);
+    await d.connect();
+    await d.exec('v = 1');
+    await d.disconnect();
+    const again = new Device({ port });
+    devices.push(again);
+    await again.connect();
+    assert.equal((await again.exec('open("/teardown.txt").read()')).value, 'bye');
+    await assert.rejects(again.exec('v'), /NameError/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sync: first run, unchanged, changed, deleted, keep, ignore', { timeout: 60000 }, async () => {
+  const src = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-sync-'));
+  try {
+    fs.mkdirSync(path.join(src, 'lib'));
+    fs.writeFileSync(path.join(src, 'main.py'), '# comment\ndef f():\n    """doc"""\n    return 1\n');
+    fs.writeFileSync(path.join(src, 'lib', 'data.bin'), Buffer.from(Array.from({ length: 9000 }, (_, i) => i & 255)));
+    fs.writeFileSync(path.join(src, 'skip.tmp'), 'no');
+    const d = board('sync');
+    await d.connect();
+    await d.exec('f = open("/old.txt", "w")\nf.write("old")\nf.close()\nf = open("/boot.py", "w")\nf.close()');
+    const progress: number[] = [];
+    const r1 = await d.sync({ source: src, dest: '/', ignore: ['*.tmp'] }, (p) => progress.push(p.done));
+    assert.deepEqual(r1.uploaded.sort(), ['/lib/data.bin', '/main.py']);
+    assert.deepEqual(r1.deleted, ['/old.txt']);
+    assert.ok(progress.length >= 2);
+    assert.equal((await d.exec('open("/main.py").read()')).value, '\ndef f():\n    0\n    return 1\n');
+    assert.equal((await d.exec('len(open("/lib/data.bin", "rb").read())')).value, 9000);
+    assert.equal(((await d.exec('open("/lib/data.bin", "rb").read()[255:258]')).value as Buffer).toString('hex'), 'ff0001');
+    const r2 = await d.sync({ source: src, dest: '/', ignore: ['*.tmp'] });
+    assert.deepEqual(r2.uploaded, []);
+    assert.deepEqual(r2.unchanged.sort(), ['/lib/data.bin', '/main.py']);
+    fs.writeFileSync(path.join(src, 'main.py'), 'print(2)\n');
+    const r3 = await d.sync({ source: src, dest: '/', ignore: ['*.tmp'] });
+    assert.deepEqual(r3.uploaded, ['/main.py']);
+    assert.equal((await d.exec('"boot.py" in __import__("os").listdir("/")')).value, true, 'boot.py kept');
+  } finally {
+    fs.rmSync(src, { recursive: true, force: true });
+  }
+});
