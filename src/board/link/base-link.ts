@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Link, LinkError } from './link';
 
+const CLOSE_GIVE_UP_MS = 3000;
+
 /**
  * What every byte link shares: the open/closed state and the promise that 'close' is emitted
  * exactly once, with an Error when the link died rather than was closed by us.
@@ -15,6 +17,7 @@ export abstract class BaseLink extends EventEmitter implements Link {
   private state: 'new' | 'open' | 'closing' | 'closed' = 'new';
   /** close() came while open() was still under way. */
   private abandoned = false;
+  private giveUp?: NodeJS.Timeout;
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
 
@@ -45,6 +48,8 @@ export abstract class BaseLink extends EventEmitter implements Link {
       } catch (err) {
         this.ended(err as Error);
       }
+      // A wedged driver or socket must not hold up Node-RED's close (15 s limit): give up waiting.
+      if (this.state === 'closing') this.giveUp = setTimeout(() => this.ended(), CLOSE_GIVE_UP_MS);
     }
     if (this.state === 'new') this.abandoned = true;
     else await this.closedPromise;
@@ -79,6 +84,7 @@ export abstract class BaseLink extends EventEmitter implements Link {
     if (this.state === 'closed' || this.state === 'new') return;
     const expected = this.state === 'closing';
     this.state = 'closed';
+    clearTimeout(this.giveUp);
     this.emit('close', expected ? undefined : why ?? new LinkError(this.description, 'the connection ended'));
     this.resolveClosed();
   }
