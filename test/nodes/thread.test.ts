@@ -61,6 +61,8 @@ test('a running thread shows a blue dot and msg.stop stops it at its next yield'
   await firstTwo;
   node('forever').receive({ stop: true });
   await statusOf('forever', (s) => s.fill === 'green');
+  // Node-RED delivers messages asynchronously: let the ones sent before the end arrive first
+  await new Promise((r) => setTimeout(r, 200));
   let after = 0;
   const count = () => { after++; };
   node('forever-out').on('input', count);
