@@ -120,8 +120,10 @@ export class BoardUser implements BoardListener {
 
   /** Shows something the node is doing (a running thread, sync progress) while it is connected. */
   setActivity(status: NodeStatus | undefined): void {
+    const started = !this.activity !== !status;
     this.activity = status;
-    this.refresh();
+    // The start and end of an activity show at once; its progress in between may wait a little.
+    this.refresh(started);
   }
 
   clearFailure(): void {
