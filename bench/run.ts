@@ -169,7 +169,7 @@ async function benchPort(title: string, port: string, folder: string): Promise<v
 async function main(): Promise<void> {
   const folder = makeFolder();
   try {
-    await benchPort('virtual board, in-process', 'virtual:bench', folder);
+    if (process.env.BENCH_ONLY !== 'pty') await benchPort('virtual board, in-process', 'virtual:bench', folder);
     let pty: PtyEndpoint | undefined;
     try {
       pty = await servePty('bench-pty');

@@ -13,7 +13,9 @@
  *   \x1eX<tid> <repr>    thread tid raised: (type, message, traceback)
  *   \x1eD<tid>           thread tid ended
  * Request lines: "e(src, filename)" eval-or-exec of code compiled under filename; "c<expr>" evaluate
- * an expression (a call built by the host from Python literals); "q" leaves the dispatcher loop.
+ * an expression (a call built by the host from Python literals); "w<0|1><path>\t<data>" write
+ * (0) or append (1) file data without compiling it (the board's lexer costs far more per byte than
+ * decoding base64 or hex, whichever the board does natively: __belay_enc); "q" leaves the dispatcher loop.
  *
  * The dispatcher loop (__belay_loop) keeps one raw-REPL exec running and reads requests from stdin:
  * a call is then one line each way instead of a full raw-REPL exchange, and the board does not
@@ -35,6 +37,23 @@ except NameError:
     __belay_stop = {}
     __belay_tids = {}
     __belay_pbuf = {}
+__belay_enc = None
+try:
+    import binascii as __belay_ba
+    # A binascii written in Python (the WebAssembly port freezes one) decodes slower than hex.
+    if not hasattr(__belay_ba, '__file__'):
+        __belay_a2b = __belay_ba.a2b_base64
+        __belay_enc = 'base64'
+    del __belay_ba
+except ImportError:
+    pass
+if __belay_enc is None:
+    try:
+        __belay_a2b = bytes.fromhex
+        __belay_a2b('00')
+        __belay_enc = 'hex'
+    except Exception:
+        pass
 def __belay_g():
     yield
 __belay_gen = type(__belay_g())
@@ -66,6 +85,14 @@ def __belay_op(line):
                 r = None
             else:
                 r = eval(c, g)
+        elif k == 'w':
+            i = line.index('\t')
+            f = open(line[2:i], 'ab' if line[1] == '1' else 'wb')
+            try:
+                f.write(__belay_a2b(line[i + 1:]))
+            finally:
+                f.close()
+            r = None
         else:
             r = eval(line[1:], g)
         if type(r) is __belay_gen:

@@ -586,7 +586,7 @@ function callExpr(name: string, args: unknown[], kwargs: Record<string, unknown>
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`not a Python keyword argument name: ${k}`);
     parts.push(`${k}=${toPython(v)}`);
   }
-  return `${name}(${parts.join(', ')})`;
+  return `${name}(${parts.join(',')})`;
 }
 
 /** Drops the agent's own frames so a traceback shows only the user's code. */

@@ -41,7 +41,9 @@ export async function runSync(request: Request, opts: SyncOptions, onProgress: (
     }
     if (plan.mkdirs.length) await request(`c__belay_mkdirs(${toPython(plan.mkdirs)})`);
     let bytes = 0;
-    // Batch writes: small files share a request, large ones go in CHUNK-sized pieces.
+    // Boards that decode base64 (or hex) natively take file data as request lines that are never
+    // compiled; others get it as bytes literals inside a call. Either way one round trip carries up to CHUNK bytes.
+    const enc = await request('c__belay_enc') as 'base64' | 'hex' | null;
     let batch: string[] = [];
     let batchBytes = 0;
     let batchFiles: string[] = [];
@@ -57,9 +59,14 @@ export async function runSync(request: Request, opts: SyncOptions, onProgress: (
       current = f.path;
       const data = f.data;
       bytes += data.length;
-      if (data.length === 0) {
-        batch.push(`__belay_w(${toPython(f.path)}, b'', 0)`);
+      if (enc && !/[\t\r\n]/.test(f.path)) {
+        for (let i = 0; i < data.length || i === 0; i += CHUNK) {
+          await request(`w${i === 0 ? 0 : 1}${f.path}\t${Buffer.from(data.subarray(i, i + CHUNK)).toString(enc)}`, 60);
+        }
+        onProgress?.({ done: ++done, total, path: f.path });
+        continue;
       }
+      if (data.length === 0) batch.push(`__belay_w(${toPython(f.path)}, b'', 0)`);
       for (let i = 0; i < data.length; i += CHUNK) {
         const piece = data.subarray(i, i + CHUNK);
         if (batchBytes + piece.length > CHUNK) await flush();
