@@ -42,7 +42,7 @@ export class VirtualBoard extends EventEmitter {
   private readonly shared: BoardShared;
   private readonly ring: ByteRing;
   private readonly ctrl: Int32Array;
-  private readonly init: WorkerInit;
+  private readonly init: Omit<WorkerInit, 'outRing'>;
   private main: Interpreter | undefined;
   private spare: Interpreter | undefined;
   private readonly threads = new Map<number, Interpreter>();
@@ -100,7 +100,7 @@ export class VirtualBoard extends EventEmitter {
       if ((prev === 1 || prev === 2) && this.main) {
         this.queue(data.subarray(from, i));
         from = i + 1;
-        this.main.raiseKeyboardInterrupt();
+        this.main.raiseKeyboardInterrupt(prev === 1);
       }
     }
     this.queue(data.subarray(from));
@@ -173,9 +173,11 @@ export class VirtualBoard extends EventEmitter {
   private onMessage(from: Interpreter, m: ToHost): void {
     if (this.closed) return;
     switch (m.t) {
-      case 'out':
-        this.emit('data', Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+      case 'out': {
+        const data = from.readOutput();
+        if (data.length) this.emit('data', Buffer.from(data.buffer, data.byteOffset, data.byteLength));
         break;
+      }
       case 'pin':
         this.pins.changed(m.id);
         break;

@@ -13,6 +13,8 @@ export interface HardwareHost {
   name: string;
   post(m: ToHost): void;
   waitEvent(ms: number): void;
+  /** records that pins and timers were just looked at (see waitEvent) */
+  markSeen(): void;
   kbdPending(): boolean;
   fork(ident: number): void;
   reset(kind: number): void;
@@ -73,7 +75,10 @@ export function createHardware(host: HardwareHost): Hardware {
       });
       return 0;
     },
-    pin_gen: () => Atomics.load(ctrl, CTRL.PIN_GEN),
+    pin_gen() {
+      host.markSeen();
+      return Atomics.load(ctrl, CTRL.PIN_GEN);
+    },
     pin_rises: (id: number) => Atomics.load(pins, id * PIN.SIZE + PIN.RISES),
     pin_falls: (id: number) => Atomics.load(pins, id * PIN.SIZE + PIN.FALLS),
     adc_read(id: number) {

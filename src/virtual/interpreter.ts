@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ByteRing, createOutputRing } from './shared';
 import type { KbdWord, ToHost, ToWorker, WorkerInit } from './protocol';
 
 /**
@@ -14,7 +15,12 @@ export class Interpreter {
   private kbd: KbdWord[] = [];
   private dead = false;
 
-  constructor(init: WorkerInit, onMessage: (from: Interpreter, m: ToHost) => void) {
+  /** what the worker printed and the host has not read yet */
+  readonly output: ByteRing;
+
+  constructor(base: Omit<WorkerInit, 'outRing'>, onMessage: (from: Interpreter, m: ToHost) => void) {
+    const init: WorkerInit = { ...base, outRing: createOutputRing() };
+    this.output = new ByteRing(init.outRing);
     this.worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: init });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (m: ToHost) => {
@@ -38,11 +44,27 @@ export class Interpreter {
     this.worker.postMessage(m, transfer as never);
   }
 
-  /** Does what mp_sched_keyboard_interrupt() does, from outside: the VM raises at its next check. */
-  raiseKeyboardInterrupt(): void {
+  /**
+   * Does what mp_sched_keyboard_interrupt() does, from outside: the VM raises at its next check.
+   * fresh: first interrupt of this run, so also clear the traceback that the port's static
+   * KeyboardInterrupt object kept from the last one (boards do that when they arm Ctrl-C; this port
+   * does not, and tracebacks would pile up). The object is {type, alloc|len, traceback data, args}.
+   */
+  raiseKeyboardInterrupt(fresh: boolean): void {
     if (!this.memory) return;
     const words = new Int32Array(this.memory);
+    const flag = this.kbd[0];
+    if (fresh && flag && flag.before === 0 && flag.after > 0) {
+      Atomics.store(words, (flag.after >> 2) + 2, 0);
+      Atomics.store(words, (flag.after >> 2) + 1, 0);
+    }
     for (const w of this.kbd) Atomics.compareExchange(words, w.addr >> 2, w.before, w.after);
+  }
+
+  /** Everything the worker printed since the last call. */
+  readOutput(): Uint8Array {
+    this.output.clearNotify();
+    return this.output.takeAll();
   }
 
   get bytes(): number {

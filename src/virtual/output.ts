@@ -1,23 +1,23 @@
+import type { ByteRing } from './shared';
+
 /**
  * What an interpreter prints, on its way to the host. The port writes bare "\n"; a board's UART
- * writes "\r\n", so a lone LF becomes CRLF. Output is posted in chunks: at each newline, at 256 bytes,
- * and whenever the worker is about to wait or has finished a REPL byte.
+ * writes "\r\n", so a lone LF becomes CRLF. Bytes go straight into a shared ring that the host reads
+ * when told (one message per batch): "OK" followed by a busy loop still reaches the host at once.
  */
 export class Output {
   /** while muted, output is kept for takeCaptured() instead of being sent */
   muted = false;
-  private buf = new Uint8Array(1024);
-  private len = 0;
   private lastCR = false;
   private captured: number[] = [];
+  private tail: number[] = [];
   /** bytes still to drop if they arrive exactly as expected (the raw REPL's "OK" in raw-paste mode) */
   private drop: number[] = [];
-  private tail: number[] = [];
+  private pending: number[] = [];
 
-  constructor(private readonly send: (data: Uint8Array) => void) {}
+  constructor(private readonly ring: ByteRing, private readonly tell: () => void) {}
 
   write(bytes: Uint8Array): void {
-    let newline = false;
     for (let i = 0; i < bytes.length; i++) {
       const c = bytes[i];
       if (this.drop.length) {
@@ -27,18 +27,17 @@ export class Output {
       if (c === 10 && !this.lastCR) this.push(13);
       this.push(c);
       this.lastCR = c === 13;
-      if (c === 10) newline = true;
     }
-    if (newline || this.len >= 256) this.flush();
+    this.flush();
+  }
+
+  text(s: string): void {
+    this.write(Buffer.from(s, 'latin1'));
   }
 
   /** Drops `text` if it is the next thing the interpreter prints. */
   dropNext(text: string): void {
     this.drop = [...Buffer.from(text, 'latin1')];
-  }
-
-  text(s: string): void {
-    this.write(Buffer.from(s, 'latin1'));
   }
 
   /** The last bytes printed (muted or not), to recognise prompts. */
@@ -49,24 +48,20 @@ export class Output {
   private push(c: number): void {
     this.tail.push(c);
     if (this.tail.length > 40) this.tail.shift();
-    if (this.muted) { this.captured.push(c); return; }
-    if (this.len === this.buf.length) {
-      const b = new Uint8Array(this.buf.length * 2);
-      b.set(this.buf);
-      this.buf = b;
-    }
-    this.buf[this.len++] = c;
+    if (this.muted) this.captured.push(c);
+    else this.pending.push(c);
   }
 
-  flushIfAny(): void {
-    if (this.len) this.flush();
-  }
-
+  /** Publishes pending bytes; waits while the host has not read earlier ones and the ring is full. */
   flush(): void {
-    if (!this.len) return;
-    const data = this.buf.slice(0, this.len);
-    this.len = 0;
-    this.send(data);
+    let data = Uint8Array.from(this.pending);
+    this.pending = [];
+    while (data.length) {
+      const n = this.ring.put(data);
+      data = data.subarray(n);
+      if (n > 0 && this.ring.claimNotify()) this.tell();
+      if (data.length) this.ring.waitRoom(50);
+    }
   }
 
   takeCaptured(): string {

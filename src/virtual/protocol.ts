@@ -10,6 +10,8 @@ export interface WorkerInit {
   threads: boolean;
   rawPaste: boolean;
   heapBytes: number;
+  /** this worker's output ring (see Output) */
+  outRing: SharedArrayBuffer;
 }
 
 /** One word that mp_sched_keyboard_interrupt() changes: at byte address addr, from before to after. */
@@ -25,7 +27,8 @@ export type ToWorker =
 
 export type ToHost =
   | { t: 'ready'; memory: SharedArrayBuffer; kbd: KbdWord[]; heapBytes: number }
-  | { t: 'out'; data: Uint8Array }
+  /** output is waiting in the worker's output ring */
+  | { t: 'out' }
   | { t: 'pin'; id: number }
   | { t: 'fork'; ident: number; snapshot: ArrayBuffer }
   | { t: 'exit'; ident: number }

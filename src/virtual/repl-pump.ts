@@ -17,6 +17,7 @@ export interface PumpDeps {
   clearKbd(): void;
   idlePoll(): number;
   waitEvent(ms: number): void;
+  markSeen(): void;
   /** when a Timer may be due (Date.now() ms), and a setter for it from the poll result */
   nextTimer: { get(): number; set(at: number): void };
   onSoftReset(mode: ReplMode): void;
@@ -66,6 +67,7 @@ export class ReplPump {
   private idle(): void {
     const { ctrl, nextTimer } = this.d;
     this.d.out.flush();
+    this.d.markSeen();
     const gen = Atomics.load(ctrl, CTRL.PIN_GEN);
     if (gen !== this.lastGen || Date.now() >= nextTimer.get()) {
       this.lastGen = gen;

@@ -37,8 +37,14 @@ export interface BoardShared {
   locks: SharedArrayBuffer;
 }
 
-const RING_HEADER = 8; // head (written), tail (read): Int32 each, counting bytes mod 2^32
+const RING_HEADER = 12; // head (written), tail (read), notified flag: Int32 each; counts are mod 2^32
 const RING_SIZE = 1 << 18;
+const OUT_RING_SIZE = 1 << 16;
+
+/** A ring for one worker's output (worker writes, host reads). */
+export function createOutputRing(): SharedArrayBuffer {
+  return new SharedArrayBuffer(RING_HEADER + OUT_RING_SIZE);
+}
 
 export function createShared(): BoardShared {
   const pins = new SharedArrayBuffer(PIN_COUNT * PIN.SIZE * 4);
@@ -58,16 +64,19 @@ export function wake(ctrl: Int32Array): void {
   Atomics.notify(ctrl, CTRL.WAKE);
 }
 
-/** Single-producer (host), single-consumer (the board's main interpreter) byte ring. */
+/**
+ * Single-producer single-consumer byte ring: host to main interpreter (REPL input), or one worker to
+ * the host (output, which the host reads as soon as it is written, even while a busy loop runs on).
+ */
 export class ByteRing {
   private readonly idx: Int32Array;
   private readonly data: Uint8Array;
   constructor(buf: SharedArrayBuffer) {
-    this.idx = new Int32Array(buf, 0, 2);
+    this.idx = new Int32Array(buf, 0, 3);
     this.data = new Uint8Array(buf, RING_HEADER);
   }
 
-  /** Host side: copies as many bytes as fit; returns how many. */
+  /** Producer: copies as many bytes as fit; returns how many. */
   put(bytes: Uint8Array): number {
     const head = Atomics.load(this.idx, 0);
     const tail = Atomics.load(this.idx, 1);
@@ -82,12 +91,39 @@ export class ByteRing {
     return (Atomics.load(this.idx, 0) - Atomics.load(this.idx, 1)) | 0;
   }
 
-  /** Worker side: next byte, or -1 when empty. */
+  /** Consumer: next byte, or -1 when empty. */
   take(): number {
     const tail = Atomics.load(this.idx, 1);
     if (tail === Atomics.load(this.idx, 0)) return -1;
     const b = this.data[tail & (this.data.length - 1)];
     Atomics.store(this.idx, 1, (tail + 1) | 0);
     return b;
+  }
+
+  /** Consumer: everything available, and wakes a producer waiting for room. */
+  takeAll(): Uint8Array {
+    const head = Atomics.load(this.idx, 0);
+    const tail = Atomics.load(this.idx, 1);
+    const n = (head - tail) | 0;
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.data[(tail + i) & (this.data.length - 1)];
+    Atomics.store(this.idx, 1, head);
+    Atomics.notify(this.idx, 1);
+    return out;
+  }
+
+  /** Producer: waits (at most ms) for the consumer to make room. */
+  waitRoom(ms: number): void {
+    Atomics.wait(this.idx, 1, Atomics.load(this.idx, 1), ms);
+  }
+
+  /** Producer: true when the consumer must be told (it was not yet told since its last read). */
+  claimNotify(): boolean {
+    return Atomics.compareExchange(this.idx, 2, 0, 1) === 0;
+  }
+
+  /** Consumer: about to read; the next write must tell again. */
+  clearNotify(): void {
+    Atomics.store(this.idx, 2, 0);
   }
 }

@@ -25,7 +25,7 @@ const post = (m: ToHost, transfer?: ArrayBuffer[]) => port.postMessage(m, transf
 
 const memory = new WebAssembly.Memory({ initial: init.wasm.initialPages, maximum: init.wasm.maximumPages, shared: true });
 const ctrl = new Int32Array(init.shared.ctrl);
-const out = new Output((data) => post({ t: 'out', data }));
+const out = new Output(new ByteRing(init.outRing), () => post({ t: 'out' }));
 let exportsRef: any;
 let imports: any;
 let mem32 = new Int32Array(memory.buffer);
@@ -37,11 +37,19 @@ let kbd: KbdWord[] = [];
 
 const kbdPending = () => kbd.length > 0 && Atomics.load(memWords(), kbd[0].addr >> 2) === kbd[0].after;
 
+/**
+ * The event count when the caller last looked at pins and timers; a wait returns at once if anything
+ * happened since, so an edge between that look and the wait is not slept through.
+ */
+let seenWake: number | undefined;
+const markSeen = () => { seenWake = Atomics.load(ctrl, CTRL.WAKE); };
+
 /** Waits for an event (ring data, Ctrl-C, pin change) for at most ms; flushes output first. */
 function waitEvent(ms: number): void {
   out.flush();
+  const w = seenWake ?? Atomics.load(ctrl, CTRL.WAKE);
+  seenWake = undefined;
   if (kbdPending() || (stdinRing && stdinRing.available() > 0)) return;
-  const w = Atomics.load(ctrl, CTRL.WAKE);
   Atomics.wait(ctrl, CTRL.WAKE, w, ms);
 }
 
@@ -59,7 +67,6 @@ function ticksHook(orig: () => number): () => number {
     } else {
       lastTick = t;
       sameTick = 0;
-      out.flushIfAny();
     }
     return t;
   };
@@ -165,6 +172,7 @@ async function main(): Promise<void> {
     name: init.name,
     post,
     waitEvent,
+    markSeen,
     kbdPending,
     fork(ident: number) {
       out.flush();
@@ -192,7 +200,7 @@ async function main(): Promise<void> {
       pump = new ReplPump({
         mp, out, ring: stdinRing, ctrl, banner, rawPaste: init.rawPaste, kbdPending,
         clearKbd: () => { for (const w of kbd) Atomics.compareExchange(memWords(), w.addr >> 2, w.after, w.before); },
-        idlePoll: () => py.idlePoll(), waitEvent,
+        idlePoll: () => py.idlePoll(), waitEvent, markSeen,
         nextTimer: { get: () => hw.nextTimerAt, set: (at) => { hw.nextTimerAt = at; } },
         onSoftReset: (mode) => { out.flush(); post({ t: 'reset', kind: 0, mode }); },
       });

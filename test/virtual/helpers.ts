@@ -48,3 +48,29 @@ export function parseRawAnswer(answer: string): { stdout: string; stderr: string
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+import { VirtualBoard, type VirtualBoardOptions } from '../../src/virtual/board';
+
+export const RAW_BANNER = 'raw REPL; CTRL-B to exit\r\n>';
+
+/** A started board in raw REPL mode with its own temporary folder; close() removes both. */
+export async function rawBoard(name: string, opts: VirtualBoardOptions = {}) {
+  const fsDir = opts.fsDir ?? tempDir(name);
+  const board = new VirtualBoard({ ...opts, name, fsDir });
+  const rx = new Collector(board);
+  await board.start();
+  board.write(Buffer.from('\r\x01'));
+  await rx.until(RAW_BANNER);
+  return {
+    board, rx, fsDir,
+    /** plain raw exec: code, Ctrl-D, answer split into stdout and stderr */
+    async exec(code: string, ms = 5000) {
+      board.write(Buffer.from(code + '\x04'));
+      return parseRawAnswer(await rx.until('\x04>', ms));
+    },
+    async close() {
+      await board.close();
+      if (!opts.fsDir) removeDir(fsDir);
+    },
+  };
+}
