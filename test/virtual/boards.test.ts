@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getVirtualBoard, listVirtualBoards, parseVirtualPort } from '../../src/virtual/index';
+import { Collector, parseRawAnswer, removeDir, tempDir } from './helpers';
+
+test('parseVirtualPort reads names and test switches', () => {
+  assert.deepEqual(parseVirtualPort('virtual'), { name: 'default', opts: {} });
+  assert.deepEqual(parseVirtualPort('virtual:a'), { name: 'a', opts: {} });
+  assert.deepEqual(parseVirtualPort('virtual:b?thread=off&rawpaste=off'), { name: 'b', opts: { threads: false, rawPaste: false } });
+  assert.equal(parseVirtualPort('/dev/ttyACM0'), null);
+  assert.throws(() => parseVirtualPort('virtual:x?speed=9'), /unknown virtual board option 'speed'/);
+});
+
+test('boards run side by side, each its own; closing one frees its workers', { timeout: 30000 }, async () => {
+  const dirA = tempDir('multi-a');
+  const dirB = tempDir('multi-b');
+  const a = getVirtualBoard('multi-a', { fsDir: dirA });
+  const b = getVirtualBoard('multi-b', { fsDir: dirB });
+  try {
+    assert.equal(getVirtualBoard('multi-a'), a, 'same name, same board');
+    const rxA = new Collector(a);
+    const rxB = new Collector(b);
+    await Promise.all([a.start(), b.start()]);
+    assert.deepEqual(listVirtualBoards().map((x) => x.name).filter((n) => n.startsWith('multi-')).sort(), ['multi-a', 'multi-b']);
+    a.write(Buffer.from('\r\x01'));
+    b.write(Buffer.from('\r\x01'));
+    await rxA.until('>');
+    await rxB.until('>');
+    await rxA.until('raw REPL; CTRL-B to exit\r\n>');
+    await rxB.until('raw REPL; CTRL-B to exit\r\n>');
+    a.write(Buffer.from('who = "a"\x04'));
+    b.write(Buffer.from('who = "b"\x04'));
+    await rxA.until('\x04>');
+    await rxB.until('\x04>');
+    a.write(Buffer.from('print(who)\x04'));
+    b.write(Buffer.from('print(who)\x04'));
+    assert.equal(parseRawAnswer(await rxA.until('\x04>')).stdout, 'a\r\n');
+    assert.equal(parseRawAnswer(await rxB.until('\x04>')).stdout, 'b\r\n');
+
+    const used = a.memoryUsage();
+    console.log(`# one board: ${used.workers} workers, ${(used.bytes / 1048576).toFixed(1)} MiB (wasm memory + JS heap)`);
+    assert.ok(used.workers >= 1 && used.bytes > 16 * 1048576);
+    await a.close();
+    assert.deepEqual(a.memoryUsage(), { workers: 0, bytes: 0 });
+    assert.ok(!listVirtualBoards().includes(a));
+    assert.notEqual(getVirtualBoard('multi-a', { fsDir: dirA }), a, 'a closed board is replaced by a new one');
+  } finally {
+    await a.close();
+    await b.close();
+    await getVirtualBoard('multi-a').close();
+    removeDir(dirA);
+    removeDir(dirB);
+  }
+});
