@@ -65,7 +65,7 @@ export async function serveTcp(host: string, port: number, opts: ServeOptions = 
  */
 export async function servePty(linkPath: string, opts: ServeOptions = {}): Promise<Endpoint & { process: ChildProcess }> {
   const board = await boardFor(opts);
-  const child = spawn('socat', ['-d0', `pty,raw,echo=0,link=${linkPath}`, 'STDIO'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn('socat', [`pty,raw,echo=0,link=${linkPath}`, 'STDIO'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (e) => reject(new Error(`virtual:${board.name}: cannot run socat for a pty (${e.message}); install it: apt-get install socat`)));
     child.once('exit', (code) => reject(new Error(`virtual:${board.name}: socat exited (${code}) before the pty ${linkPath} was ready`)));

@@ -14,6 +14,18 @@ export class Collector {
     });
   }
 
+  /** Resolves with the next n characters once they have arrived. */
+  async take(n: number, ms = 5000): Promise<string> {
+    const deadline = Date.now() + ms;
+    while (this.text.length < n) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} bytes; got ${JSON.stringify(this.text)}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const got = this.text.slice(0, n);
+    this.text = this.text.slice(n);
+    return got;
+  }
+
   /** Resolves with everything up to and including `s`, and drops it from the buffer. */
   async until(s: string, ms = 5000): Promise<string> {
     const deadline = Date.now() + ms;
