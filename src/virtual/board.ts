@@ -195,6 +195,13 @@ export class VirtualBoard extends EventEmitter {
       case 'reset':
         if (from === this.main) void this.reset(m.kind, m.mode);
         break;
+      case 'fatal':
+        // A crashed main interpreter is a board that died: attached links see 'close' with the error.
+        if (from === this.main) void this.close(new Error(`virtual:${this.name}: ${m.message}`));
+        else if (from === this.spare) this.spare = undefined;
+        else for (const [id, w] of this.threads) if (w === from) this.threads.delete(id);
+        void from.terminate();
+        break;
       default:
         break;
     }

@@ -34,8 +34,15 @@ export class Interpreter {
         }
         if (!this.dead) onMessage(this, m);
       });
-      this.worker.on('error', (e) => reject(new Error(`virtual:${init.name}: interpreter worker crashed: ${e.message}`)));
-      this.worker.on('exit', (code) => reject(new Error(`virtual:${init.name}: interpreter worker exited (${code}) before it was ready`)));
+      this.worker.on('error', (e) => {
+        reject(new Error(`virtual:${init.name}: interpreter worker crashed: ${e.message}`));
+        if (!this.dead) onMessage(this, { t: 'fatal', message: `the interpreter crashed: ${e.message}` });
+      });
+      this.worker.on('exit', (code) => {
+        reject(new Error(`virtual:${init.name}: interpreter worker exited (${code}) before it was ready`));
+        if (!this.dead) onMessage(this, { t: 'fatal', message: `the interpreter worker exited (${code})` });
+        this.dead = true;
+      });
     });
     this.ready.catch(() => undefined);
   }

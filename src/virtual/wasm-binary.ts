@@ -16,8 +16,8 @@ const WASM_PATH = path.join(PACKAGE_DIR, 'micropython.wasm');
 const MACHINE_ORIGINAL = 'JS with Emscripten';
 export const MACHINE_NAME = 'virtual board wasm';
 
-/** Largest memory a virtual board may grow to (pages of 64 KiB); shared memories need a maximum. */
-const MAX_PAGES = 4096;
+/** Largest memory an interpreter may grow to (64 MiB in pages of 64 KiB); beyond it MemoryError. */
+const MAX_PAGES = 1024;
 
 export interface PreparedWasm {
   module: WebAssembly.Module;

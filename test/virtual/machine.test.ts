@@ -6,12 +6,14 @@ import { rawBoard, sleep } from './helpers';
 test('an LED the board turns on is seen by the host, with a change event', { timeout: 20000 }, async () => {
   const b = await rawBoard('m-led');
   try {
-    const seen: PinState[] = [];
-    b.board.pins.on('change', (id: number, s: PinState) => { if (id === 25) seen.push(s); });
+    // get() reads the shared pin bank (always current); 'change' events follow asynchronously.
+    const lit = new Promise<PinState>((resolve) => {
+      b.board.pins.on('change', (id: number, s: PinState) => { if (id === 25 && s.value === 1) resolve(s); });
+    });
     assert.equal(b.board.pins.get(25).mode, 'unset');
     await b.exec('from machine import Pin\nled = Pin("LED", Pin.OUT)\nled.on()');
     assert.deepEqual(b.board.pins.get(25), { id: 25, mode: 'out', value: 1, pull: 'none' });
-    assert.ok(seen.some((s) => s.value === 1 && s.mode === 'out'));
+    assert.equal((await lit).mode, 'out');
     await b.exec('led.toggle()');
     assert.equal(b.board.pins.get(25).value, 0);
     assert.deepEqual(b.board.pins.list().map((s) => s.id), [25]);
