@@ -3,12 +3,13 @@
 // loaded from the working tree, a user directory in .node-red-user/, and the demo flow deployed on
 // the virtual board. The demo flow is written on first start only, so your own edits survive a
 // restart; `npm start -- --reset` puts the demo back (it replaces .node-red-user/flows.json).
+// BELAY_USER_DIR moves the user directory elsewhere (the tests use a temporary one).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const { startNodeRed, projectRoot } = require('./nodered.js');
 
-const userDir = path.join(projectRoot, '.node-red-user');
+const userDir = path.resolve(process.env.BELAY_USER_DIR || path.join(projectRoot, '.node-red-user'));
 const demoFile = path.join(projectRoot, 'examples', '01 - Demo - LED, sensor and stream.json');
 const builtNode = path.join(projectRoot, 'dist', 'src', 'nodes', 'belay-device.js');
 

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import mqtt from 'mqtt';
 import { startMosquitto, type Broker } from '../support/mosquitto';
 import { exampleFiles, readExample, startNodeRedServer, type FlowNode, type NodeRedServer } from '../support/nodered-server';
-import { virtualPin } from '../examples/virtual-pins';
+import { virtualPin, wipeVirtualBoards } from '../examples/virtual-pins';
 import { CHROMIUM, Editor, launchEditor, shoot, type EditorBrowser } from './editor-page';
 
 // Code passed to page.evaluate runs in the browser; the project compiles without the DOM library.
@@ -120,7 +120,7 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
 
     // Deployed, the nodes connect to the virtual board and say so under each node.
     await ed.deploy();
-    await ed.statusText(exec).filter({ hasText: /connected/i }).waitFor({ timeout: 60_000 });
+    await ed.statusText(exec).filter({ hasText: /MicroPython/ }).waitFor({ timeout: 60_000 });
     await shoot(eb.page.locator('#red-ui-workspace'), 'workspace-new-nodes');
     await ed.deleteTab(tab);
   });
@@ -171,11 +171,11 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
       await checkDashboard();
     },
     '08': async (f) => {
-      await ed.statusText(id(f, 'mqtt in', 'LED command')).filter({ hasText: /connected/i }).waitFor({ timeout: 30_000 });
+      await ed.statusText(id(f, 'mqtt in', 'LED command')).filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
       await checkMqttSensor('belay/ha/sensor/state');
     },
     '09': async (f) => {
-      await ed.statusText(id(f, 'mqtt in', 'LED command')).filter({ hasText: /connected/i }).waitFor({ timeout: 30_000 });
+      await ed.statusText(id(f, 'mqtt in', 'LED command')).filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
       await checkMqttSensor('belay/board1/sensor');
     },
   };
@@ -185,6 +185,7 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
     test(`example "${title}" imports from Import ▸ Examples, deploys and runs`, { timeout: 120_000 }, async () => {
       const check = checks[file.slice(0, 2)];
       assert.ok(check, `no browser check for ${file}`);
+      wipeVirtualBoards(readExample(file));
       const tab = await ed.importExample(title);
       await ed.deploy();
       await ed.showDebug();

@@ -1,23 +1,27 @@
 /**
- * Reads a pin of a virtual board from the host side, to check that a flow really moved the pin.
- * Node-RED runs inside the test process, so its virtual boards live in this process's registry.
+ * The virtual boards the example flows run on, seen from the host: read a pin to check that a flow
+ * really moved it, and wipe a board's filesystem so an example starts from a fresh board.
+ * Node-RED runs inside the test process, so its virtual boards live in this process's registry
+ * (the nodes load the same compiled file: Node.js resolves the user directory's symlink).
  */
-import path from 'node:path';
-import { projectRoot } from '../support/nodered-server';
+import fs from 'node:fs';
+import { defaultFsDir, listVirtualBoards, parseVirtualPort } from '../../src/virtual/index';
+import type { FlowNode } from '../support/nodered-server';
 
-interface VirtualRegistry {
-  getVirtualBoard(name: string): { pins: Map<number | string, unknown> } | undefined;
+/** The level (0/1) of `pin` on the running board `virtual:NAME`. */
+export async function virtualPin(board: string, pin: number): Promise<0 | 1> {
+  const vb = listVirtualBoards().find((b) => b.name === board);
+  if (!vb) throw new Error(`no virtual board "${board}" is running in this process (running: ${listVirtualBoards().map((b) => b.name).join(', ') || 'none'})`);
+  return vb.pins.get(pin).value;
 }
 
-/** The level (0/1) of `pin` on board `virtual:NAME` (`virtual` alone is name "default"). */
-export async function virtualPin(board: string, pin: number | string): Promise<number | undefined> {
-  // The same file the nodes load, so the same registry (Node.js resolves the user dir symlink).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const registry = require(path.join(projectRoot, 'dist', 'src', 'virtual', 'index.js')) as VirtualRegistry;
-  const vb = registry.getVirtualBoard(board);
-  if (!vb) throw new Error(`no virtual board "${board}" is running in this process`);
-  const p = vb.pins.get(pin) ?? vb.pins.get(String(pin));
-  if (p === undefined) return undefined;
-  if (typeof p === 'number' || typeof p === 'boolean') return Number(p);
-  return Number((p as { value: unknown }).value);
+/** Deletes the files of every virtual board the flow uses (they persist in a temp folder otherwise). */
+export function wipeVirtualBoards(flow: FlowNode[]): void {
+  for (const n of flow) {
+    if (n.type !== 'belay-device') continue;
+    const v = parseVirtualPort(String(n.port));
+    if (v && !listVirtualBoards().some((b) => b.name === v.name)) {
+      fs.rmSync(defaultFsDir(v.name), { recursive: true, force: true });
+    }
+  }
 }

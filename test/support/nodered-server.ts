@@ -60,6 +60,13 @@ export async function startNodeRedServer(options: { logLevel?: string } = {}): P
         body: JSON.stringify(flows),
       });
       if (!res.ok) throw new Error(`POST /flows answered ${res.status}: ${await res.text()}`);
+      // POST /flows answers before every new node exists (the old flows close first): wait for them.
+      const ids = flows.filter((n) => n.type !== 'tab' && n.type !== 'comment').map((n) => n.id);
+      const deadline = Date.now() + 30_000;
+      while (ids.some((id) => !nr.RED.nodes.getNode(id))) {
+        if (Date.now() > deadline) throw new Error(`deployed nodes did not start within 30 s: ${ids.filter((id) => !nr.RED.nodes.getNode(id)).join(', ')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     async flows() {
       const res = await admin('flows');
