@@ -58,7 +58,7 @@ export = function (RED: NodeAPI) {
         entry.handle = await user.device.startThread(name, args, kwargs, {
           onYield: (value) => node.send([out(value), null]),
           onPrint: (line) => node.send([null, out(line)]),
-          onError: (err) => user.report(err, origin ? RED.util.cloneMessage(origin) : undefined),
+          onError: (err) => user.report(err, origin ? RED.util.cloneMessage(origin) : {}),
           onEnd: () => {
             entry.ended = true;
             running.delete(entry);

@@ -111,8 +111,12 @@ export class BoardUser implements BoardListener {
       });
   }
 
-  /** Reports an error that belongs to no current input (a thread's, an on-connect sync's). */
-  report(err: unknown, msg?: NodeMessage): void {
+  /**
+   * Reports an error that belongs to no current input (a thread's, an on-connect sync's, the
+   * connection's). Node-RED hands an error to Catch nodes only with a message, so one is made up
+   * when there is none.
+   */
+  report(err: unknown, msg: NodeMessage = {}): void {
     this.failure = err;
     this.node.error(failWith(msg, err), msg);
     this.refresh(true);
@@ -156,7 +160,8 @@ export class BoardUser implements BoardListener {
     const text = describeError(problem).message;
     if (text === this.reportedProblem || this.closing) return;
     this.reportedProblem = text;
-    this.node.error(failWith(undefined, problem));
+    const msg: NodeMessage = {};
+    this.node.error(failWith(msg, problem), msg);
   }
 
   private status(): NodeStatus {
