@@ -10,7 +10,7 @@ import type { KbdWord, ToHost, ToWorker, WorkerInit } from './protocol';
 export class Interpreter {
   readonly worker: Worker;
   readonly ready: Promise<void>;
-  memory: SharedArrayBuffer | undefined;
+  memory: WebAssembly.Memory | undefined;
   heapBytes = 0;
   private kbd: KbdWord[] = [];
   private dead = false;
@@ -59,7 +59,7 @@ export class Interpreter {
    */
   raiseKeyboardInterrupt(fresh: boolean): void {
     if (!this.memory) return;
-    const words = new Int32Array(this.memory);
+    const words = new Int32Array(this.memory.buffer);
     const flag = this.kbd[0];
     if (fresh && flag && flag.before === 0 && flag.after > 0) {
       Atomics.store(words, (flag.after >> 2) + 2, 0);
@@ -75,7 +75,7 @@ export class Interpreter {
   }
 
   get bytes(): number {
-    return this.memory ? this.memory.byteLength + this.heapBytes : 0;
+    return this.memory ? this.memory.buffer.byteLength + this.heapBytes : 0;
   }
 
   terminate(): Promise<void> {

@@ -26,7 +26,7 @@ export type ToWorker =
   | { t: 'fork'; ident: number; snapshot: ArrayBuffer };
 
 export type ToHost =
-  | { t: 'ready'; memory: SharedArrayBuffer; kbd: KbdWord[]; heapBytes: number }
+  | { t: 'ready'; memory: WebAssembly.Memory; kbd: KbdWord[]; heapBytes: number }
   /** output is waiting in the worker's output ring */
   | { t: 'out' }
   | { t: 'pin'; id: number }

@@ -20,6 +20,13 @@ import type { WorkerInit, ToHost, ToWorker, KbdWord } from './protocol';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const init = workerData as WorkerInit;
+// The port reports a refused memory growth on console.error before raising MemoryError: the Python
+// exception is the report; keep the host's stderr clean.
+const consoleError = console.error.bind(console);
+console.error = (...a: unknown[]) => {
+  if (typeof a[0] === 'string' && /^(growMemory:|Failed to grow the heap)/.test(a[0])) return;
+  consoleError(...a);
+};
 const port = parentPort!;
 const post = (m: ToHost, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer as any);
 
@@ -218,7 +225,7 @@ async function main(): Promise<void> {
     }
   });
   post({
-    t: 'ready', memory: memory.buffer as SharedArrayBuffer, kbd,
+    t: 'ready', memory, kbd,
     heapBytes: v8.getHeapStatistics().used_heap_size,
   });
 }
