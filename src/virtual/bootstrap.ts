@@ -13,9 +13,10 @@ export interface BootedPython {
 
 const BOOT = (threads: boolean) => `
 def _boot():
-    import sys, os, gc
+    import sys, os, gc, builtins
     sys.path.append('/_vb')
     import _vboard, _vbtime, machine
+    builtins.input = _vboard.input
     ${threads ? 'import _thread' : 'pass'}
     sys.path.remove('/_vb')
     _vbtime.__name__ = 'time'

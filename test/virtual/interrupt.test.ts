@@ -85,6 +85,12 @@ test('time.sleep takes real time and ticks_ms follows the clock; stdin reads hos
     await sleep(20);
     b.board.write(Buffer.from('cd'));
     assert.equal(await b.rx.until('\x04>'), "b'abcd'\r\n\x04\x04>");
+
+    // input() reads a line from the UART with echo, as on a board
+    b.board.write(Buffer.from('print(repr(input("name? ")))\x04'));
+    await b.rx.until('name? ');
+    b.board.write(Buffer.from('bobx\x7f\r'));
+    assert.equal(await b.rx.until('\x04>'), "bobx\b \b\r\n'bob'\r\n\x04\x04>");
   } finally {
     await b.close();
   }

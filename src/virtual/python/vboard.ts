@@ -136,6 +136,32 @@ def sleep(s):
         sleep_us(int(s * 1000000))
 
 
+def input(prompt=None):
+    # The port's own input() polls a stdin that never answers; this one reads the UART like a board:
+    # echo, backspace, Enter ends the line, Ctrl-D at an empty line is EOF.
+    if prompt:
+        sys.stdout.write(prompt)
+    rd = sys.stdin.buffer.read
+    line = bytearray()
+    while True:
+        c = rd(1)
+        if not c:
+            raise EOFError
+        c = c[0]
+        if c in (13, 10):
+            sys.stdout.write('\r\n')
+            return line.decode()
+        if c == 4 and not line:
+            raise EOFError
+        if c in (8, 127):
+            if line:
+                line = line[:-1]
+                sys.stdout.write('\b \b')
+        elif c >= 32:
+            line.append(c)
+            sys.stdout.write(chr(c))
+
+
 def child_main(tid):
     global ident
     ident = tid
