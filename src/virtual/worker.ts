@@ -74,9 +74,37 @@ function ticksHook(orig: () => number): () => number {
     } else {
       lastTick = t;
       sameTick = 0;
+      pollCallbacks();
     }
     return t;
   };
+}
+
+/**
+ * Board code that reads the clock (a loop waiting on ticks_ms) gets its Timer and IRQ callbacks
+ * then too, at most once per millisecond and only when a pin changed or a timer is due.
+ */
+let callbacks: { poll(): number; nextTimerAt(): number; setNext(at: number): void } | undefined;
+let pollingCallbacks = false;
+let lastPollGen = -1;
+function pollCallbacks(): void {
+  if (!callbacks || pollingCallbacks) return;
+  const gen = Atomics.load(ctrl, CTRL.PIN_GEN);
+  if (gen === lastPollGen && Date.now() < callbacks.nextTimerAt()) return;
+  lastPollGen = gen;
+  pollingCallbacks = true;
+  try {
+    const ms = callbacks.poll();
+    // A Ctrl-C that a callback swallowed (idle_poll catches it) is raised again for the running code.
+    if (ms === -2) raiseKbdHere();
+    else callbacks.setNext(ms >= 0 ? Date.now() + ms : Infinity);
+  } finally {
+    pollingCallbacks = false;
+  }
+}
+
+function raiseKbdHere(): void {
+  for (const w of kbd) Atomics.compareExchange(memWords(), w.addr >> 2, w.before, w.after);
 }
 
 function readIovs(iov: number, iovcnt: number): Array<[number, number]> {
@@ -196,6 +224,11 @@ async function main(): Promise<void> {
   out.muted = true;
   const py = bootstrap(mp, init.threads);
   kbd = probeKbd();
+  callbacks = {
+    poll: () => py.idlePoll(),
+    nextTimerAt: () => hw.nextTimerAt,
+    setNext: (at) => { hw.nextTimerAt = at; },
+  };
   mp.replInit();
   const banner = out.takeCaptured().replace(/^\r\n/, '');
   out.muted = false;

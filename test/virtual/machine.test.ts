@@ -64,6 +64,13 @@ test('Pin.irq handlers run for host-driven edges, while idle and during sleep', 
     b.board.pins.drive(3, 0);
     b.board.pins.drive(3, 1);
     assert.equal(await b.rx.until('\x04>'), '3\r\n\x04\x04>');
+    // and in a loop that waits on the clock without sleeping
+    b.board.write(Buffer.from('t0 = time.ticks_ms()\nwhile time.ticks_diff(time.ticks_ms(), t0) < 600:\n    pass\nprint(len(hits))\x04'));
+    await b.rx.until('OK');
+    await sleep(100);
+    b.board.pins.drive(3, 0);
+    b.board.pins.drive(3, 1);
+    assert.equal(await b.rx.until('\x04>'), '4\r\n\x04\x04>');
   } finally {
     await b.close();
   }
