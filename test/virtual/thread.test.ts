@@ -63,16 +63,27 @@ test('threads get copies of globals; locks made before the fork are shared', { t
   try {
     await b.exec([
       'import _thread, time',
+      'from machine import Pin',
       'counter = 0',
+      'fired = []',
+      'Pin(4, Pin.IN).irq(lambda p: fired.append(_thread.get_ident()) or print("irq in", _thread.get_ident()), Pin.IRQ_RISING)',
       'lock = _thread.allocate_lock()',
       'lock.acquire()',
       'def child():',
       '    global counter',
       '    counter = 99',
+      '    time.sleep_ms(600)',
       '    with lock:',
       '        print("child got the lock", counter)',
       '_thread.start_new_thread(child, ())',
     ].join('\n'));
+    // An IRQ handler set before the fork runs once, in the main interpreter only (not in the thread,
+    // which is sleeping and so running callbacks).
+    await sleep(200);
+    b.board.pins.drive(4, 1);
+    await b.rx.until('irq in 1\r\n');
+    await sleep(300);
+    assert.ok(!b.rx.text.includes('irq in'), `the handler ran again: ${JSON.stringify(b.rx.text)}`);
     await sleep(300);
     assert.ok(!b.rx.text.includes('child got the lock'), 'the child must wait for the lock the main interpreter holds');
     const r = await b.exec('print(counter, lock.locked())\nlock.release()');

@@ -165,6 +165,9 @@ def input(prompt=None):
 def child_main(tid):
     global ident
     ident = tid
+    # The copied IRQ handlers and timers belong to the parent, which still runs them.
+    irqs.clear()
+    timers.clear()
     f, args, kw = pending.pop(tid)
     try:
         f(*args, **kw)
