@@ -42,6 +42,8 @@ export class ReplPump {
   private held: number[] = [];
   private paste: { data: number[]; since: number } | undefined;
   private lastGen = -1;
+  /** a Ctrl-C arrived too late to interrupt anything: feed it to the REPL as a byte */
+  private lateCtrlC = false;
 
   constructor(private readonly d: PumpDeps) {}
 
@@ -72,7 +74,9 @@ export class ReplPump {
     if (gen !== this.lastGen || Date.now() >= nextTimer.get()) {
       this.lastGen = gen;
       const ms = this.call(() => this.d.idlePoll());
-      nextTimer.set(ms >= 0 ? Date.now() + ms : Infinity);
+      // -2: a Ctrl-C interrupted a callback while idle; it was a REPL byte, and timers are still due.
+      nextTimer.set(ms >= 0 ? Date.now() + ms : ms === -2 ? Date.now() : Infinity);
+      if (ms === -2) this.lateCtrlC = true;
       if (this.lateCtrlC) {
         this.lateCtrlC = false;
         this.feed(3);
@@ -112,8 +116,6 @@ export class ReplPump {
     }
     return r;
   }
-
-  private lateCtrlC = false;
 
   private feed(b: number): void {
     const { mp, out } = this.d;

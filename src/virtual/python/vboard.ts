@@ -100,7 +100,7 @@ def poll():
 
 
 def idle_poll():
-    # Called by the worker between REPL bytes: 1 when Ctrl-C interrupted a callback.
+    # Called by the worker between REPL bytes and on clock reads: -2 when Ctrl-C interrupted a callback.
     try:
         return poll()
     except KeyboardInterrupt:
