@@ -229,14 +229,17 @@ export class TagDemux {
 
   constructor(private readonly onTag: (tag: Tag) => void) {}
 
-  filter(chunk: Buffer): Buffer {
-    const out: Buffer[] = [];
+  /**
+   * Hands text and tags on in the order they came: text before a tag reaches onText before the tag
+   * reaches onTag (a result tag completes a call; what the call printed must be in by then).
+   */
+  filter(chunk: Buffer, onText: (text: Buffer) => void): void {
     let i = 0;
     if (this.partial) {
       const nl = chunk.indexOf(NL);
       if (nl === -1) {
         this.partial = Buffer.concat([this.partial, chunk]);
-        return Buffer.alloc(0);
+        return;
       }
       const line = Buffer.concat([this.partial, chunk.subarray(0, nl)]);
       this.partial = undefined;
@@ -246,19 +249,18 @@ export class TagDemux {
     while (i < chunk.length) {
       const rs = chunk.indexOf(RS, i);
       if (rs === -1) {
-        out.push(chunk.subarray(i));
-        break;
+        onText(chunk.subarray(i));
+        return;
       }
-      if (rs > i) out.push(chunk.subarray(i, rs));
+      if (rs > i) onText(chunk.subarray(i, rs));
       const nl = chunk.indexOf(NL, rs);
       if (nl === -1) {
         this.partial = Buffer.from(chunk.subarray(rs + 1));
-        break;
+        return;
       }
       this.emitLine(chunk.subarray(rs + 1, nl));
       i = nl + 1;
     }
-    return out.length === 1 ? out[0] : Buffer.concat(out);
   }
 
   private emitLine(line: Buffer): void {

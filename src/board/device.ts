@@ -122,7 +122,7 @@ export class Device extends EventEmitter implements DeviceApi {
       const repl = new RawRepl(link, this.label);
       this.repl = repl;
       const demux = new TagDemux((t) => this.onTag(t));
-      repl.filter = (c) => demux.filter(c);
+      repl.filter = (c, pass) => demux.filter(c, pass);
       repl.on('unsolicited', (b: Buffer) => this.onOutput(b));
       link.once('close', (err?: Error) => this.onLinkClosed(link!, err));
       // WebREPL never soft-resets: that would drop the WebREPL session itself.

@@ -47,7 +47,8 @@ export class RawRepl extends EventEmitter {
   private closedErr: Error | undefined;
   /** undefined = not yet known; false after the board refused raw-paste */
   rawPasteSupported: boolean | undefined;
-  filter: (chunk: Buffer) => Buffer = (c) => c;
+  /** Sees every incoming chunk first and passes on (in order, possibly in pieces) what the protocol should see. */
+  filter: (chunk: Buffer, pass: (data: Buffer) => void) => void = (c, pass) => pass(c);
 
   constructor(private readonly link: Link, private readonly label: string) {
     super();
@@ -64,7 +65,10 @@ export class RawRepl extends EventEmitter {
   }
 
   private onData = (chunk: Buffer): void => {
-    const data = this.filter(chunk);
+    this.filter(chunk, this.ingest);
+  };
+
+  private ingest = (data: Buffer): void => {
     if (data.length === 0) return;
     this.buf = this.buf.length ? Buffer.concat([this.buf, data]) : data;
     this.pump();
@@ -89,16 +93,22 @@ export class RawRepl extends EventEmitter {
         const consumed = this.buf.subarray(0, idx);
         this.buf = this.buf.subarray(idx);
         w.resolve(consumed);
-        // Leftover bytes usually belong to the next read, which the caller installs within this tick:
-        // only bytes still unclaimed after it count as unsolicited.
-        if (this.buf.length) setImmediate(() => this.pump());
+        if (this.buf.length) this.pump();
       }
-    } else if (this.buf.length) {
-      const out = this.buf;
-      this.buf = Buffer.alloc(0);
-      this.emit('unsolicited', out);
+    } else if (this.buf.length && !this.idleCheck) {
+      // Bytes with no reader may still belong to the read the caller installs within this tick (the
+      // rest of a reply that came in one chunk): only bytes unclaimed after it count as unsolicited.
+      this.idleCheck = setImmediate(() => {
+        this.idleCheck = undefined;
+        if (this.waiter) return this.pump();
+        const out = this.buf;
+        this.buf = Buffer.alloc(0);
+        if (out.length) this.emit('unsolicited', out);
+      });
     }
   }
+
+  private idleCheck: NodeJS.Immediate | undefined;
 
   /** Waits until the buffered input ends with / contains `pattern`; returns all bytes up to and including it. */
   private waitFor(pattern: Buffer | ((b: Buffer) => number), timeoutMs: number, what: string): Promise<Buffer> {
