@@ -13,7 +13,7 @@ export interface BoardListener {
  */
 const RELEASE_GRACE_MS = 2000;
 /** Node-RED gives up on a node's close after 15 s; teardown and closing must end well before. */
-const CLOSE_LIMIT_MS = 12000;
+const CLOSE_LIMIT_MS = 11000;
 
 /**
  * One board shared by the nodes that use it (the belay-device config node owns one), like the core
@@ -87,7 +87,8 @@ export class SharedBoard {
   }
 }
 
-function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+/** Waits for p, but no longer than ms; never rejects. */
+export function bounded(p: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
     p.catch(() => undefined).finally(() => { clearTimeout(t); resolve(); });

@@ -2,7 +2,7 @@ import type { BoardInfo, CallOptions, DeviceApi, DeviceState } from '../board/ty
 import { parseSeconds } from './device-options';
 import { describeError, failWith } from './errors';
 import type { Done, Node, NodeAPI, NodeMessage, NodeStatus, UserNodeConfig } from './red';
-import type { BoardListener, SharedBoard } from './shared-board';
+import { bounded, type BoardListener, type SharedBoard } from './shared-board';
 import { busyStatus, connectionStatus, errorStatus } from './status';
 
 /** A belay-device config node as its users see it. */
@@ -12,6 +12,8 @@ export interface DeviceNode extends Node {
 
 /** Busy counts change per message; the editor needs them a few times a second at most. */
 const STATUS_INTERVAL_MS = 250;
+/** How long a node's own closing work (stopping its threads) may take before the board is let go. */
+const HOOKS_LIMIT_MS = 3000;
 
 /**
  * The glue every belay node shares: finds its belay-device, registers with it, shows the
@@ -60,8 +62,6 @@ export class BoardUser implements BoardListener {
     if (!this.board) throw this.setupError;
     return this.board.device;
   }
-
-  get connected(): boolean { return this.state === 'connected'; }
 
   /** Runs fn on every connect and reconnect (after start-up, setup and function definitions). */
   onConnected(fn: () => void): void {
@@ -193,9 +193,8 @@ export class BoardUser implements BoardListener {
   }
 
   private async close(removed: boolean): Promise<void> {
-    for (const fn of this.closeHooks) {
-      try { await fn(); } catch { /* closing goes on: the board must still be let go */ }
-    }
+    // Hooks get a few seconds; letting go of the board (teardown) must still fit in Node-RED's 15 s.
+    await bounded(Promise.all(this.closeHooks.map(async (fn) => fn())), HOOKS_LIMIT_MS);
     this.closing = true;
     clearTimeout(this.statusTimer);
     await this.board?.deregister(this, removed);
