@@ -95,12 +95,13 @@ export class RawRepl extends EventEmitter {
         w.resolve(consumed);
         if (this.buf.length) this.pump();
       }
-    } else if (this.buf.length && !this.idleCheck) {
+    } else if (this.buf.length && !this.idleCheck && this.writing === 0) {
       // Bytes with no reader may still belong to the read the caller installs within this tick (the
       // rest of a reply that came in one chunk): only bytes unclaimed after it count as unsolicited.
+      // While a write is pending they wait for it (see write()).
       this.idleCheck = setImmediate(() => {
         this.idleCheck = undefined;
-        if (this.waiter) return this.pump();
+        if (this.waiter || this.writing > 0) return this.pump();
         const out = this.buf;
         this.buf = Buffer.alloc(0);
         if (out.length) this.emit('unsolicited', out);
@@ -153,9 +154,24 @@ export class RawRepl extends EventEmitter {
     this.waiter = undefined;
   }
 
+  /** writes not yet resolved by the link */
+  private writing = 0;
+
+  /**
+   * The answer to a write may arrive before the write resolves: a serial link resolves after the OS
+   * drained its buffer (tcdrain), which on a busy machine can be after the board already replied.
+   * Such bytes belong to the read the caller installs once the write resolves (a raw-paste window
+   * grant, the raw banner, OK), so they are not unsolicited while the write is pending.
+   */
   async write(data: Uint8Array | string): Promise<void> {
     if (this.closedErr) throw this.closedErr;
-    await this.link.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    this.writing++;
+    try {
+      await this.link.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    } finally {
+      this.writing--;
+      this.pump();
+    }
   }
 
   /** Writes in paced chunks for boards without flow control. */
