@@ -26,7 +26,7 @@ export = function (RED: NodeAPI) {
       configError = err as Error;
     }
     const device: DeviceApi = new Device(options ?? { port: 'virtual' });
-    const board = new SharedBoard(device, configError);
+    const board = new SharedBoard(device, options?.timeout, configError);
     node.board = board;
     liveBoards.set(node.id, { port: options?.port ?? '', board });
 

@@ -21,7 +21,7 @@ export = function (RED: NodeAPI) {
 
     node.on('input', (msg: NodeMessage, send: (m: NodeMessage) => void, done: (e?: Error) => void) => {
       user.handle(msg, done, async (device) => {
-        const name = await fn.name;
+        const name = await fn.name(user.waitSeconds(msg));
         const { args, kwargs } = callArguments(msg);
         const stream = new PartsStream(RED, msg, send);
         const result = await device.call(name, args, kwargs, { ...user.callOptions(msg), onValue: (v) => stream.push(v) })

@@ -42,7 +42,7 @@ export = function (RED: NodeAPI) {
     user.onClose(stopAll);
 
     async function start(origin: NodeMessage | undefined): Promise<void> {
-      const name = await fn.name;
+      const name = await fn.name(user.waitSeconds(origin));
       const { args, kwargs } = origin ? callArguments(origin) : { args: [], kwargs: {} };
       const topic = config.name || name;
       const out = (payload: unknown): NodeMessage => {

@@ -26,8 +26,11 @@ export class SharedBoard {
   private releaseTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  /** configError: why this board cannot be used at all (a bad port form), shown instead of connecting. */
-  constructor(readonly device: DeviceApi, readonly configError?: Error) {
+  /**
+   * timeout: the device's seconds per call, for waits the nodes do themselves.
+   * configError: why this board cannot be used at all (a bad port form), shown instead of connecting.
+   */
+  constructor(readonly device: DeviceApi, readonly timeout = 10, readonly configError?: Error) {
     device.on('state', (state, detail) => {
       // A retry keeps the last failure on show; a clean connect or disconnect clears it.
       if (detail instanceof Error) this.problem = detail;

@@ -81,6 +81,11 @@ export class BoardUser implements BoardListener {
     return timeout === undefined ? {} : { timeout };
   }
 
+  /** Seconds a wait of the node's own may last for this message (0 = no limit). */
+  waitSeconds(msg?: NodeMessage): number {
+    return this.callOptions(msg).timeout ?? this.board?.timeout ?? 10;
+  }
+
   /**
    * Handles one input message: msg.action, or one board job. The job's result is sent by the job;
    * this ends the message with done() or done(err), msg.error set.

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { catcher, connected, device, load, message, messages, node, roundTrip, sink, unload, virtualPort, type Msg } from '../support/nr';
+import { catcher, connected, device, load, message, messageWhere, messages, node, roundTrip, sink, statusOf, unload, virtualPort, type Msg } from '../support/nr';
 
 const port = virtualPort('task');
 const z = 'tab';
@@ -37,6 +37,8 @@ before(async () => {
     { id: 'complete', z, type: 'complete', scope: ['count'], uncaught: false, wires: [['completed']] },
     { ...catcher('catch', 'caught'), z },
     ...['out', 'parts', 'joined', 'completed', 'caught'].map((id) => ({ ...sink(id), z })),
+    // a broken task on the same board; its deploy-time error also reaches 'caught', so tests pick theirs by marker
+    task('broken', 'def broken(:\n    return 1'),
   ]);
   await connected('echo');
 });
@@ -109,13 +111,26 @@ test('an empty generator sends nothing and completes the message', { timeout: 30
 });
 
 test('an exception reaches Catch with the original message and the line in the node\'s code', { timeout: 30000 }, async () => {
-  const caught = await roundTrip('boom', 'caught', { payload: 0, marker: 'm' });
+  const reply = messageWhere('caught', (m) => m.marker === 'm');
+  node('boom').receive({ payload: 0, marker: 'm' });
+  const caught = await reply;
   assert.equal(caught.marker, 'm');
   assert.equal(caught.payload, 0);
   assert.equal(caught.error.code, 'ZeroDivisionError');
   assert.equal(caught._error.type, 'ZeroDivisionError');
   assert.match(caught._error.traceback, /line 3, in boom/, caught._error.traceback);
   assert.equal((await call('boom', { payload: 4 })).payload, 0.25, 'the next call works');
+});
+
+test('a task whose code does not compile fails alone; the board and the other tasks work on', { timeout: 30000 }, async () => {
+  const status = await statusOf('broken', (s) => s.fill === 'red');
+  assert.match(String(status.text), /SyntaxError/);
+  const caught = messageWhere('caught', (m) => m.marker === 'to-broken');
+  node('broken').receive({ marker: 'to-broken', payload: 1 });
+  const err = await caught;
+  assert.equal(err.error.code, 'SyntaxError');
+  assert.equal(err.error.source.id, 'broken');
+  assert.deepEqual((await call('echo', { payload: 'still fine' })).payload, [['still fine'], {}]);
 });
 
 test('1,000 messages are all answered, in order', { timeout: 120000 }, async () => {

@@ -92,6 +92,21 @@ export function messages(id: string, count: number, ms = 20000): Promise<Msg[]> 
   });
 }
 
+/** The first message node `id` receives from now on that `test` accepts. */
+export function messageWhere(id: string, test: (m: Msg) => boolean, ms = 20000): Promise<Msg> {
+  const n = node(id);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { n.off('input', onInput); reject(new Error(`${id} received no such message within ${ms} ms`)); }, ms);
+    function onInput(msg: Msg) {
+      if (!test(msg)) return;
+      clearTimeout(timer);
+      n.off('input', onInput);
+      resolve(msg);
+    }
+    n.on('input', onInput);
+  });
+}
+
 export async function message(id: string, ms = 20000): Promise<Msg> {
   return (await messages(id, 1, ms))[0];
 }
