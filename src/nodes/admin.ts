@@ -61,16 +61,33 @@ export async function probe(RED: NodeAPI, body: Record<string, unknown>): Promis
   }
 }
 
-export async function portList(): Promise<{ ports: { path: string; manufacturer?: string }[]; virtual: string[]; error?: string }> {
+/** The port forms (CONTRACT), as hints next to the list of ports found. */
+export const PORT_FORMS = [
+  { form: '/dev/ttyACM0', kind: 'serial', meaning: 'a serial port (COM3 on Windows)' },
+  { form: 'ws://host[:port]', kind: 'webrepl', meaning: 'WebREPL; port 8266 when left out' },
+  { form: 'tcp://host:port', kind: 'tcp', meaning: 'a raw byte stream: ser2net, esp-link, an emulator' },
+  { form: 'virtual[:NAME]', kind: 'virtual', meaning: 'the built-in virtual board; each NAME is a separate board' },
+];
+
+export interface PortList {
+  ports: { path: string; manufacturer?: string }[];
+  /** `virtual` and the virtual boards running now */
+  virtual: string[];
+  hints: typeof PORT_FORMS;
+  /** why the serial list is short or empty, when the system could not list ports */
+  error?: string;
+}
+
+export async function portList(): Promise<PortList> {
   const serial = await listSerialPorts();
   const virtual = new Set(['virtual']);
   for (const live of liveBoards.values()) if (live.port.startsWith('virtual')) virtual.add(live.port);
-  return { ports: serial.ports, virtual: [...virtual], ...(serial.error ? { error: serial.error } : {}) };
+  return { ports: serial.ports, virtual: [...virtual], hints: PORT_FORMS, ...(serial.error ? { error: serial.error } : {}) };
 }
 
 export function registerAdminEndpoints(RED: NodeAPI): void {
   RED.httpAdmin.get('/belay/ports', RED.auth.needsPermission('belay-device.read'), (_req: Req, res: Res) => {
-    portList().then((r) => res.json(r), (err) => res.json({ ports: [], virtual: ['virtual'], error: String(err?.message ?? err) }));
+    portList().then((r) => res.json(r), (err) => res.json({ ports: [], virtual: ['virtual'], hints: PORT_FORMS, error: String(err?.message ?? err) }));
   });
   RED.httpAdmin.post('/belay/probe', RED.auth.needsPermission('belay-device.write'), (req: Req, res: Res) => {
     probe(RED, req.body ?? {}).then((r) => res.json(r), (err) => res.json({ error: String(err?.message ?? err) }));

@@ -3,6 +3,7 @@
  * sends what it did. Progress shows as "done/total" in the node status.
  */
 import os from 'node:os';
+import path from 'node:path';
 import type { DeviceApi, SyncResult } from '../board/types';
 import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
 import { keepList, listOf, resolveSource } from './sync-source';
@@ -38,7 +39,8 @@ export = function (RED: NodeAPI) {
     }
 
     async function mirror(device: DeviceApi, msg?: NodeMessage): Promise<SyncResult> {
-      const source = resolveSource(config.source ?? '', RED.settings.userDir ?? os.homedir());
+      // Node-RED's own default when settings name no user directory
+      const source = resolveSource(config.source ?? '', RED.settings.userDir ?? path.join(os.homedir(), '.node-red'));
       try {
         return await device.sync({
           source, dest,

@@ -29,6 +29,7 @@ test('GET belay/ports lists serial ports (or says why not) and the virtual board
   assert.ok(res.body.virtual.includes('virtual'));
   assert.ok(res.body.virtual.includes(inUse), 'the virtual boards in use are offered');
   if (res.body.ports.length === 0) assert.equal(typeof res.body.error, 'string', 'an empty list says why');
+  assert.deepEqual(res.body.hints.map((h: { kind: string }) => h.kind), ['serial', 'webrepl', 'tcp', 'virtual'], 'the port forms come along as hints');
 });
 
 test('POST belay/probe connects, reads the board info and lets go', { timeout: 60000 }, async () => {
