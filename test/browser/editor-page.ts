@@ -97,20 +97,39 @@ export class Editor {
     return tray;
   }
 
-  /** Replaces the text of the visible Python editor number `index` in the open tray. */
+  /** Replaces the text of the visible Python editor number `index` in the open tray, as a paste. */
   async typeCode(code: string, index = 0): Promise<void> {
     const editor = this.page.locator('.red-ui-tray .monaco-editor >> visible=true').nth(index);
     await editor.click();
     await this.page.keyboard.press('Control+A');
     await this.page.keyboard.press('Delete');
-    // insertText goes in as typed text without Monaco's auto-indent and auto-closing brackets.
-    await this.page.keyboard.insertText(code);
+    // A paste, because typed (or insertText) newlines get Monaco's Python auto-indent on top of the
+    // code's own indentation; a paste goes in verbatim, as when a user pastes code from elsewhere.
+    await editor.locator('textarea').first().evaluate((ta: any, text: string) => {
+      const data = new (window as any).DataTransfer();
+      data.setData('text/plain', text);
+      ta.dispatchEvent(new (window as any).ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, code);
   }
 
+  /** Cancels any open edit trays and dialogs. */
+  async closeDialogs(): Promise<void> {
+    await this.page.evaluate(() => {
+      const RED = (window as any).RED;
+      for (let n = document.querySelectorAll('.red-ui-tray').length; n > 0; n--) RED.tray.close();
+      document.querySelectorAll('.ui-dialog-content').forEach((d: any) => {
+        try { (window as any).$(d).dialog('close'); } catch { /* not a jQuery UI dialog */ }
+      });
+    });
+    await this.page.waitForFunction(() => !document.querySelector('.red-ui-tray'), undefined, { timeout: 5_000 }).catch(() => undefined);
+  }
+
+  /** Presses Done on the topmost tray (node or config dialog) and waits for it to close. */
   async done(): Promise<void> {
-    const trays = await this.page.locator('.red-ui-tray').count();
-    await this.page.locator('.red-ui-tray').last().locator('#node-dialog-ok, #node-config-dialog-ok').first().click();
-    await this.page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, trays);
+    const tray = await this.page.locator('.red-ui-tray').last().elementHandle();
+    if (!tray) throw new Error('no edit dialog is open');
+    await (await tray.$('#node-dialog-ok, #node-config-dialog-ok'))!.click();
+    await tray.waitForElementState('hidden');
   }
 
   /** Menu ▸ Import ▸ Examples ▸ @belay/node-red-micropython ▸ `title`; returns the new flow tab's id. */
@@ -128,7 +147,12 @@ export class Editor {
     await entry.click();
     await this.page.locator('#red-ui-clipboard-dialog-ok').click();
     await dialog.waitFor({ state: 'hidden' });
-    const added = (await this.tabIds()).filter((t) => !tabsBefore.includes(t));
+    // The import lands a moment after the dialog closes.
+    let added: string[] = [];
+    for (const deadline = Date.now() + 10_000; added.length === 0 && Date.now() < deadline;) {
+      added = (await this.tabIds()).filter((t) => !tabsBefore.includes(t));
+      if (added.length === 0) await this.page.waitForTimeout(100);
+    }
     if (added.length !== 1) throw new Error(`importing "${title}" added ${added.length} flow tabs`);
     await this.showTab(added[0]);
     return added[0];
@@ -142,13 +166,25 @@ export class Editor {
     await this.page.locator(`#red-ui-workspace-tabs li[id="red-ui-tab-${id}"] a`).click();
   }
 
-  /** Removes a flow tab and everything on it (the editor's "Delete flow"). */
-  async deleteTab(id: string): Promise<void> {
-    await this.page.evaluate((tid) => {
+  /**
+   * Back to an editor with one empty flow: dialogs and pending notifications cancelled, every flow
+   * tab removed (the editor's "Delete flow"). The runtime keeps what it runs until the next Deploy.
+   */
+  async reset(): Promise<void> {
+    await this.closeDialogs();
+    for (const cancel of await this.page.locator('.red-ui-notification button', { hasText: /^Cancel$/ }).all()) {
+      await cancel.click().catch(() => undefined);
+    }
+    await this.page.evaluate(() => {
       const RED = (window as any).RED;
-      RED.workspaces.show(tid);
-      RED.actions.invoke('core:delete-flow');
-    }, id);
+      const old: string[] = [];
+      RED.nodes.eachWorkspace((w: { id: string }) => { old.push(w.id); });
+      RED.actions.invoke('core:add-flow');
+      for (const id of old) {
+        RED.workspaces.show(id);
+        RED.actions.invoke('core:remove-flow');
+      }
+    });
   }
 
   /**
