@@ -38,11 +38,14 @@ export async function launchEditor(url: string): Promise<EditorBrowser> {
   };
 }
 
-/** Saves a screenshot under test-artifacts/ (and docs/ when refreshing the README's pictures). */
-export async function shoot(target: Page | Locator, name: string, docsName?: string): Promise<void> {
+/**
+ * Saves a screenshot under test-artifacts/ (and docs/ when refreshing the README's pictures).
+ * `clip` crops a page shot (the README wants small pictures).
+ */
+export async function shoot(target: Page | Locator, name: string, docsName?: string, clip?: { x: number; y: number; width: number; height: number }): Promise<void> {
   fs.mkdirSync(artifactsDir, { recursive: true });
   const file = path.join(artifactsDir, `${name}.png`);
-  await target.screenshot({ path: file, animations: 'disabled' });
+  await target.screenshot({ path: file, animations: 'disabled', ...(clip ? { clip } : {}) });
   if (refreshDocs && docsName) {
     fs.mkdirSync(docsDir, { recursive: true });
     fs.copyFileSync(file, path.join(docsDir, `${docsName}.png`));
@@ -184,6 +187,20 @@ export class Editor {
         RED.workspaces.show(id);
         RED.actions.invoke('core:remove-flow');
       }
+      // Global config nodes (devices, dashboard base) stay behind a removed flow: drop them too.
+      const configs: string[] = [];
+      RED.nodes.eachConfig((n: { id: string }) => { configs.push(n.id); });
+      for (const id of configs) RED.nodes.remove(id);
+      RED.nodes.dirty(true);
+      RED.sidebar.config.refresh();
+    });
+    await this.dismissNotifications();
+  }
+
+  /** Closes the editor's notifications (they would cover the canvas in screenshots). */
+  async dismissNotifications(): Promise<void> {
+    await this.page.evaluate(() => {
+      document.querySelectorAll('.red-ui-notification').forEach((n: any) => n.remove());
     });
   }
 

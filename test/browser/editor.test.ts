@@ -198,7 +198,9 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
       await ed.showDebug();
       const flow = readExample(file);
       await check(flow);
-      await shoot(eb.page, `example-${file.slice(0, 2)}`, file.startsWith('01') ? 'demo-flow' : undefined);
+      await ed.dismissNotifications();
+      // The canvas and the debug sidebar, without the palette: what the README shows.
+      await shoot(eb.page, `example-${file.slice(0, 2)}`, file.startsWith('01') ? 'demo-flow' : undefined, { x: 176, y: 44, width: 1224, height: 520 });
       const errors = await ed.debugMessages(id(flow, 'debug', 'error')).count().catch(() => 0);
       if (!file.startsWith('02')) assert.equal(errors, 0, 'no board errors reached the Catch node');
     });
@@ -213,7 +215,7 @@ function id(flow: FlowNode[], type: string, name: string): string {
 
 /** The dashboard example's page: widgets render, the LED switch moves pin 25 on the board. */
 async function checkDashboard(): Promise<void> {
-  const page = await eb.browser.newPage({ viewport: { width: 1000, height: 700 } });
+  const page = await eb.browser.newPage({ viewport: { width: 1200, height: 640 } });
   try {
     await page.goto(new URL('dashboard/board', nr.url).href);
     const sw = page.locator('.nrdb-ui-switch').first();

@@ -11,7 +11,7 @@ import { startMosquitto, type Broker } from '../support/mosquitto';
 import {
   EditorComms, exampleFiles, readExample, startNodeRedServer, type DebugMessage, type FlowNode, type NodeRedServer,
 } from '../support/nodered-server';
-import { virtualPin, wipeVirtualBoards } from './virtual-pins';
+import { virtualPin, virtualPwmDuty, wipeVirtualBoards } from './virtual-pins';
 
 /** The core MQTT nodes' status text is an i18n key the editor translates. */
 const MQTT_CONNECTED = /(^|\.)connected$/;
@@ -129,8 +129,10 @@ describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
     assert.equal(await pressAndRead('hostile string', 'result'), hostile.length, 'the hostile string arrives as data');
     assert.equal(await pressAndRead('msg.code', 'result'), 'run from msg.code');
     assert.match(String(await pressAndRead('print', 'stdout')), /^hello from \S+/);
-    const err = await pressAndRead('divide by zero', 'error') as { type?: string; message?: string };
-    assert.equal(err.type, 'ZeroDivisionError', `msg.error was ${JSON.stringify(err)}`);
+    // Node-RED's Catch puts its own msg.error (the Python type as .code) and keeps the node's as msg._error.
+    const err = await pressAndRead('divide by zero', 'error') as { code?: string; message?: string };
+    assert.equal(err.code, 'ZeroDivisionError', `msg.error was ${JSON.stringify(err)}`);
+    assert.match(String(err.message), /divide by zero/);
     assert.deepEqual(unexpectedProblems('raise an error'), []);
   });
 
@@ -206,6 +208,9 @@ describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
     await waitFor('pin 25 high', async () => (await virtualPin('dashboard', 25)) === 1);
     nr.RED.nodes.getNode(nodeNamed('belay-exec', 'set LED').id).receive({ payload: false });
     await waitFor('pin 25 low', async () => (await virtualPin('dashboard', 25)) === 0);
+    // What the slider sends: a percentage, which becomes the PWM duty on pin 15.
+    nr.RED.nodes.getNode(nodeNamed('belay-exec', 'set PWM duty').id).receive({ payload: 50 });
+    await waitFor('PWM duty 50 % on pin 15', async () => virtualPwmDuty('dashboard', 15) === Math.floor(50 * 65535 / 100));
     assert.deepEqual(unexpectedProblems(), []);
   });
 

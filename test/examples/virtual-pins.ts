@@ -8,11 +8,20 @@ import fs from 'node:fs';
 import { defaultFsDir, listVirtualBoards, parseVirtualPort } from '../../src/virtual/index';
 import type { FlowNode } from '../support/nodered-server';
 
-/** The level (0/1) of `pin` on the running board `virtual:NAME`. */
-export async function virtualPin(board: string, pin: number): Promise<0 | 1> {
+function running(board: string) {
   const vb = listVirtualBoards().find((b) => b.name === board);
   if (!vb) throw new Error(`no virtual board "${board}" is running in this process (running: ${listVirtualBoards().map((b) => b.name).join(', ') || 'none'})`);
-  return vb.pins.get(pin).value;
+  return vb;
+}
+
+/** The level (0/1) of `pin` on the running board `virtual:NAME`. */
+export async function virtualPin(board: string, pin: number): Promise<0 | 1> {
+  return running(board).pins.get(pin).value;
+}
+
+/** The PWM duty (0..65535) on `pin`, or undefined when the pin is no PWM output. */
+export function virtualPwmDuty(board: string, pin: number): number | undefined {
+  return running(board).pins.get(pin).pwm?.duty_u16;
 }
 
 /** Deletes the files of every virtual board the flow uses (they persist in a temp folder otherwise). */
