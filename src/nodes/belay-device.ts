@@ -4,7 +4,7 @@
  */
 import { Device } from '../board/device';
 import { parsePort } from '../board/link/ports';
-import type { DeviceApi } from '../board/types';
+import type { DeviceApi, DeviceOptions } from '../board/types';
 import { liveBoards, registerAdminEndpoints } from './admin';
 import { deviceOptions, type DeviceConfig } from './device-options';
 import type { NodeAPI } from './red';
@@ -18,13 +18,14 @@ export = function (RED: NodeAPI) {
     node.name = config.name;
 
     let configError: Error | undefined;
-    let options;
+    let options: DeviceOptions | undefined;
     try {
       options = deviceOptions(config, node.credentials?.password);
       parsePort(options.port);
     } catch (err) {
       configError = err as Error;
     }
+    // With a setting to fix, the Device is never connected: every user shows configError instead.
     const device: DeviceApi = new Device(options ?? { port: 'virtual' });
     const board = new SharedBoard(device, options?.timeout, configError);
     node.board = board;
