@@ -100,6 +100,16 @@ export class ByteRing {
     return b;
   }
 
+  /** Consumer: copies up to `max` bytes into dst at `at`; returns how many. */
+  takeInto(dst: Uint8Array, at: number, max: number): number {
+    const tail = Atomics.load(this.idx, 1);
+    const n = Math.min(max, (Atomics.load(this.idx, 0) - tail) | 0);
+    const mask = this.data.length - 1;
+    for (let i = 0; i < n; i++) dst[at + i] = this.data[(tail + i) & mask];
+    Atomics.store(this.idx, 1, (tail + n) | 0);
+    return n;
+  }
+
   /** Consumer: everything available, and wakes a producer waiting for room. */
   takeAll(): Uint8Array {
     const head = Atomics.load(this.idx, 0);

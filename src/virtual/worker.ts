@@ -36,13 +36,26 @@ const out = new Output(new ByteRing(init.outRing), () => post({ t: 'out' }));
 let exportsRef: any;
 let imports: any;
 let mem32 = new Int32Array(memory.buffer);
+let mem8 = new Uint8Array(memory.buffer);
 const memWords = () => (mem32.buffer.byteLength === memory.buffer.byteLength ? mem32 : (mem32 = new Int32Array(memory.buffer)));
+/**
+ * Views reaching at least `end`. Views of a shared memory stay valid when it grows (they just do
+ * not see the new pages), so they are renewed only when an address lies beyond them: reading
+ * memory.buffer costs more than the rest of a one-byte stdin read.
+ */
+function heapTo(end: number): void {
+  if (end > mem8.length) {
+    mem8 = new Uint8Array(memory.buffer);
+    mem32 = new Int32Array(memory.buffer);
+  }
+}
 
 /** Bytes on stdin for code running in this interpreter; only the main interpreter has one. */
 let stdinRing: ByteRing | undefined;
 let kbd: KbdWord[] = [];
 
-const kbdPending = () => kbd.length > 0 && Atomics.load(memWords(), kbd[0].addr >> 2) === kbd[0].after;
+// The flag is a static variable, inside the memory's first pages: any view reaches it.
+const kbdPending = () => kbd.length > 0 && Atomics.load(mem32, kbd[0].addr >> 2) === kbd[0].after;
 
 /**
  * The event count when the caller last looked at pins and timers; a wait returns at once if anything
@@ -114,24 +127,27 @@ function readIovs(iov: number, iovcnt: number): Array<[number, number]> {
   return list;
 }
 
-/** stdin: blocks until at least one byte; EINTR (Emscripten 27) lets the port raise KeyboardInterrupt. */
+/**
+ * stdin: blocks until at least one byte; EINTR (Emscripten 27) lets the port raise KeyboardInterrupt.
+ * sys.stdin.readline() calls this once per byte, so it allocates nothing and copies from the ring
+ * in one go.
+ */
 function stdinRead(iov: number, iovcnt: number, pnum: number): number {
-  const u8 = new Uint8Array(memory.buffer);
-  let n = 0;
   for (;;) {
     if (kbdPending()) return 27;
     if (stdinRing && stdinRing.available() > 0) break;
     waitEvent(stdinRing ? 1000 : 100);
   }
-  for (const [ptr, len] of readIovs(iov, iovcnt)) {
-    for (let i = 0; i < len; i++) {
-      const b = stdinRing!.take();
-      if (b < 0) break;
-      u8[ptr + i] = b;
-      n++;
-    }
+  heapTo(Math.max(iov + iovcnt * 8, pnum + 4));
+  let n = 0;
+  for (let i = 0; i < iovcnt; i++) {
+    const ptr = mem32[(iov >> 2) + i * 2], len = mem32[(iov >> 2) + i * 2 + 1];
+    heapTo(ptr + len);
+    const got = stdinRing!.takeInto(mem8, ptr, len);
+    n += got;
+    if (got < len) break;
   }
-  new DataView(memory.buffer).setUint32(pnum, n, true);
+  mem32[pnum >> 2] = n;
   return 0;
 }
 
@@ -162,12 +178,14 @@ function wrapImports(imp: any): void {
     if (!k.startsWith('fd_')) continue;
     const f = wasi[k];
     wasi[k] = (...a: any[]) => {
-      if (k === 'fd_read' && a[0] === 0) return stdinRead(a[1], a[2], a[3]);
       if (k === 'fd_write' && (a[0] === 1 || a[0] === 2)) return stdoutWrite(a[1], a[2], a[3]);
       const r = f(...a);
       return typeof r === 'number' && r > 0 ? linuxErrno(r) : r;
     };
   }
+  // stdin gets its own wrapper without rest arguments: readline() reads it a byte per call.
+  const fdRead = wasi.fd_read;
+  wasi.fd_read = (fd: number, iov: number, iovcnt: number, pnum: number) => (fd === 0 ? stdinRead(iov, iovcnt, pnum) : fdRead(fd, iov, iovcnt, pnum));
   env.mp_js_ticks_ms = ticksHook(env.mp_js_ticks_ms);
 }
 
