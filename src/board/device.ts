@@ -134,7 +134,10 @@ export class Device extends EventEmitter implements DeviceApi {
       const startup = this.opts.startup === undefined ? defaultStartup(this._info.implementation) : this.opts.startup;
       if (startup.trim()) await this.rawOp(startup, 'startup');
       if (this.opts.setup?.trim()) await this.rawOp(this.opts.setup, 'setup');
-      for (const d of this.defs.values()) await this.rawOp(d.source, d.file);
+      // One definition that no longer compiles must not take the board down for every other user.
+      for (const [key, d] of this.defs) {
+        await this.rawOp(d.source, d.file).catch((e: Error) => this.emit('define-error', key, e));
+      }
       if (this.useDispatcher) await this.startLoop();
       this.attempt = 0;
       this.setState('connected', this._info);

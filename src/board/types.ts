@@ -140,6 +140,8 @@ export interface ThreadHandle {
  *  - 'state' (state: DeviceState, detail?: BoardInfo | Error)
  *  - 'queue' (length: number)          calls waiting or running, for "busy (3)" statuses
  *  - 'output' (text: string)           what the board printed outside any call and outside any thread
+ *  - 'define-error' (key: string, err: BoardError)  a registered definition failed when replayed on
+ *                                       (re)connect; the connection itself goes on
  */
 export interface DeviceApi {
   readonly label: string;

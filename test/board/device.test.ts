@@ -228,3 +228,18 @@ test('sync: first run, unchanged, changed, deleted, keep, ignore', { timeout: 60
     fs.rmSync(src, { recursive: true, force: true });
   }
 });
+
+test('a definition that fails on reconnect is reported, the board still connects', { timeout: 30000 }, async () => {
+  const d = board('baddef');
+  await d.connect();
+  await d.define('good', 'def good():\n    return 1\n');
+  // Accepted now (the name exists), fails when replayed: it refers to a module the board lacks.
+  await d.exec('import sys\nsys.modules["gone"] = sys');
+  await d.define('bad', 'import gone\ndel __import__("sys").modules["gone"]\ndef bad():\n    return 2\n');
+  const errors: string[] = [];
+  d.on('define-error', (key: string, e: BoardError) => errors.push(`${key}:${e.type}`));
+  await d.disconnect();
+  await d.connect();
+  assert.deepEqual(errors, ['bad:ImportError']);
+  assert.equal((await d.call('good')).value, 1);
+});
