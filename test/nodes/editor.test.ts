@@ -111,6 +111,8 @@ test('task and thread labels show the function name', () => {
   assert.equal(label('belay-task', { code: 'import x\n\ndef helper():\n    pass\n\ndef read_temp(a):\n    return a' }), 'read_temp()');
   assert.equal(label('belay-thread', { code: 'def stream():\n    yield 1' }), 'stream()');
   assert.equal(label('belay-task', { name: 'mine', code: 'def f(): pass' }), 'mine');
+  const sync = (n: Record<string, unknown>) => defs['belay-sync'].label.call({ _: (k: string, o?: Record<string, string>) => `${k} ${JSON.stringify(o ?? {})}`, ...n });
+  assert.equal(sync({ source: 'package:@belay/node-red-micropython/examples/sync-folder/', dest: '/app' }), 'belay-sync.label.sync-to {"source":"sync-folder","dest":"/app"}');
 });
 
 test('every string the dialogs show exists in the en-US catalogue', () => {
