@@ -6,7 +6,7 @@ export async function memoryFigures(count = 4): Promise<void> {
   const rss0 = process.memoryUsage().rss;
   const boards: VirtualBoard[] = [];
   for (let i = 0; i < count; i++) {
-    const b = new VirtualBoard({ name: `bench-mem-${i}` });
+    const b = new VirtualBoard({ name: `bench-mem-${process.pid}-${i}` });
     await b.start();
     boards.push(b);
   }

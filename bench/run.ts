@@ -169,10 +169,10 @@ async function benchPort(title: string, port: string, folder: string): Promise<v
 async function main(): Promise<void> {
   const folder = makeFolder();
   try {
-    if (process.env.BENCH_ONLY !== 'pty') await benchPort('virtual board, in-process', 'virtual:bench', folder);
+    if (process.env.BENCH_ONLY !== 'pty') await benchPort('virtual board, in-process', `virtual:bench-${process.pid}`, folder);
     let pty: PtyEndpoint | undefined;
     try {
-      pty = await servePty('bench-pty');
+      pty = await servePty(`bench-pty-${process.pid}`);
     } catch (e) {
       console.log(`\n(pty figures skipped: ${(e as Error).message})`);
     }
