@@ -113,6 +113,8 @@ export class Editor {
       data.setData('text/plain', text);
       ta.dispatchEvent(new (window as any).ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
     }, code);
+    // Cursor back to the top, so the dialog (and its screenshot) shows the code from line 1.
+    await this.page.keyboard.press('Control+Home');
   }
 
   /** Cancels any open edit trays and dialogs. */

@@ -61,7 +61,7 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
     // The config node is no palette entry (Node-RED shows config nodes in the config sidebar).
     const device = await eb.page.evaluate(() => (window as any).RED.nodes.getType('belay-device')?.category);
     assert.equal(device, 'config');
-    await shoot(eb.page.locator('#red-ui-palette-base-category-belay'), 'palette-belay', 'palette');
+    await shoot(category, 'palette-belay', 'palette');
   });
 
   test('each node dialog opens, its Python editor takes text and Done saves it; the config dialog lists ports and tests the board', { timeout: 180_000 }, async () => {
