@@ -1,6 +1,9 @@
 import type { DeviceApi } from '../board/types';
 import type { BoardUser } from './user';
 
+/** DeviceApi's 'define-error' event (see types.ts), which its typed `on` overloads do not list yet. */
+type DeviceWithDefineErrors = DeviceApi & { on(event: 'define-error', fn: (key: string, err: Error) => void): unknown };
+
 /** Which node defined each function name on a board: all share the board's global scope. */
 const namesOn = new WeakMap<DeviceApi, Map<string, string>>();
 
@@ -19,10 +22,11 @@ function warnOnClash(user: BoardUser, device: DeviceApi, key: string, name: stri
  * once accepted, the Device sends it again after every reconnect, and it is forgotten on close. A
  * node changed by a partial deploy registers its new source under the same id: no board restart.
  *
- * Adapter for a Device behaviour: a definition the Device replays while connecting fails the whole
- * connection when it raises (a SyntaxError in one node would take the board down for every node).
- * So a definition is only handed over once the board is connected, where a failure is this node's
- * alone; one that fails is withdrawn from the Device and tried again on the next connect.
+ * A definition is first handed over once the board is connected, so a failure (a SyntaxError, an
+ * import the board lacks) is this node's alone and its messages fail with that error rather than a
+ * NameError; one that fails is withdrawn from the Device and tried again on the next connect. One
+ * accepted before that fails when the Device replays it on a reconnect ('define-error') is reported
+ * the same way.
  */
 export class Definition {
   private current: Promise<string> | undefined;
@@ -32,8 +36,11 @@ export class Definition {
   constructor(private readonly user: BoardUser, private readonly key: string, private readonly source: string) {
     if (!user.board) return;
     const device = user.device;
+    const onReplayError = (failedKey: string, err: Error) => { if (failedKey === key) this.fail(device, err); };
+    (device as DeviceWithDefineErrors).on('define-error', onReplayError);
     user.onConnected(() => this.send(device));
     user.onClose(() => {
+      device.off('define-error', onReplayError);
       device.undefine(key);
       const names = namesOn.get(device);
       for (const [name, owner] of names ?? []) if (owner === key) names?.delete(name);
@@ -47,12 +54,19 @@ export class Definition {
     p.then((name) => {
       this.accepted = true;
       warnOnClash(this.user, device, this.key, name);
-    }, (err) => {
-      device.undefine(this.key);
-      this.user.report(err);
-    });
+    }, (err) => this.fail(device, err));
     this.waiting?.resolve(p);
     this.waiting = undefined;
+  }
+
+  /** Messages fail with the board's error until the next connect tries the definition again. */
+  private fail(device: DeviceApi, err: Error): void {
+    this.accepted = false;
+    device.undefine(this.key);
+    const failed = Promise.reject(err);
+    failed.catch(() => undefined);
+    this.current = failed;
+    this.user.report(err);
   }
 
   /**

@@ -149,6 +149,8 @@ export class BoardUser implements BoardListener {
 
   onBoardState(state: DeviceState, info: BoardInfo | undefined, problem: unknown): void {
     const wasConnected = this.state === 'connected';
+    // A new connection is a fresh start: what failed on the old one no longer shows.
+    if (state === 'connected' && !wasConnected) this.failure = undefined;
     this.state = state;
     this.info = info;
     this.problem = problem;

@@ -1,0 +1,53 @@
+/**
+ * A task whose definition stops working on a reconnect (its import is gone from the board): the
+ * board still connects, the node reports the error and its messages fail with it, and once the
+ * import is back, the next connect defines it again.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { catcher, connected, device, load, messageWhere, node, roundTrip, sink, statusOf, unload, virtualPort } from '../support/nr';
+
+const z = 'tab';
+
+after(async () => {
+  await unload();
+});
+
+async function reconnect(): Promise<void> {
+  const down = statusOf('exec', (s) => s.fill !== 'green');
+  await node('dev').board.device.currentLink.close();
+  await down;
+  await statusOf('exec', (s) => s.fill === 'green', 30000);
+}
+
+test('a definition that fails when replayed on reconnect is reported, fails its messages, and comes back', { timeout: 90000 }, async () => {
+  await load([
+    { id: z, type: 'tab', label: 'redefine' },
+    device('dev', virtualPort('redefine'), { setup: "f = open('helper_mod.py', 'w')\nf.write('VALUE = 7\\n')\nf.close()" }),
+    { id: 'exec', z, type: 'belay-exec', device: 'dev', name: '', code: '', timeout: '', wires: [['out']] },
+    { id: 'task', z, type: 'belay-task', device: 'dev', name: '', code: 'import helper_mod\n\ndef value():\n    return helper_mod.VALUE', timeout: '', wires: [['out']] },
+    { ...catcher('catch', 'caught'), z },
+    { ...sink('out'), z },
+    { ...sink('caught'), z },
+  ]);
+  await connected('task');
+  assert.equal((await roundTrip('task', 'out', {})).payload, 7);
+
+  // The setup writes the module on every connect; take that away and the module with it.
+  const dev = node('dev').board.device as { opts: { setup: string } };
+  const setup = dev.opts.setup;
+  dev.opts.setup = "import os\nos.remove('helper_mod.py')";
+  // (the lost connection is reported too, as a ConnectionError: not what this waits for)
+  const reported = messageWhere('caught', (m) => m.error?.code === 'ImportError' && m.marker === undefined);
+  await reconnect();
+  assert.equal((await reported).error.source.id, 'task', 'the node reports its definition\'s failure');
+  const failed = messageWhere('caught', (m) => m.marker === 'after');
+  node('task').receive({ marker: 'after' });
+  assert.equal((await failed).error.code, 'ImportError', 'messages fail with the definition\'s own error');
+  assert.equal((await roundTrip('exec', 'out', { code: '1 + 1' })).payload, 2, 'the board is up for everyone else');
+
+  dev.opts.setup = setup;
+  await reconnect();
+  await statusOf('task', (s) => s.fill === 'green');
+  assert.equal((await roundTrip('task', 'out', {})).payload, 7, 'defined again on the next connect');
+});
