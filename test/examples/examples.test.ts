@@ -20,6 +20,8 @@ let broker: Broker;
 let nr: NodeRedServer;
 let comms: EditorComms;
 let flows: FlowNode[] = [];
+/** nr.logs length when the current example was deployed */
+let logMark = 0;
 
 before(async () => {
   broker = await startMosquitto();
@@ -40,6 +42,7 @@ async function deployExample(file: string): Promise<void> {
   flows = readExample(file);
   wipeVirtualBoards(flows);
   comms.clear();
+  logMark = nr.logs.length;
   await nr.deploy(flows);
 }
 
@@ -71,10 +74,16 @@ async function pressAndRead(injectName: string, debugName: string): Promise<unkn
   return next(debugName, before);
 }
 
-/** Errors and warnings in the debug sidebar, except from the nodes named in `expected`. */
+/**
+ * Errors and warnings in the debug sidebar and errors in Node-RED's log since the deploy, except
+ * from the nodes named in `expected`.
+ */
 function unexpectedProblems(...expected: string[]): string[] {
   const ok = new Set(flows.filter((n) => expected.includes(String(n.name))).map((n) => n.id));
-  return comms.problems().filter((m) => !ok.has(m.id)).map((m) => `${m.name ?? m.id}: ${JSON.stringify(m.value)}`);
+  const sidebar = comms.problems().filter((m) => !ok.has(m.id)).map((m) => `${m.name ?? m.id}: ${JSON.stringify(m.value)}`);
+  const logged = nr.logs.slice(logMark).filter((e) => e.level <= 20 && !(e.id && ok.has(e.id)))
+    .map((e) => `log: ${e.type ?? ''} ${e.name ?? e.id ?? ''}: ${String(e.msg)}`);
+  return [...sidebar, ...logged];
 }
 
 function assertVolts(v: unknown, what: string): void {
@@ -296,14 +305,11 @@ async function retainedMessages(url: string, filter: string): Promise<Map<string
   const client = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
   const got = new Map<string, string>();
   client.on('message', (topic, payload, packet) => { if (packet.retain) got.set(topic, payload.toString()); });
-  await client.subscribeAsync(filter);
-  // Retained messages arrive right after SUBACK; a round trip through the broker flushes them.
+  // Retained messages arrive right after SUBACK; our own message through the broker comes after them.
+  await client.subscribeAsync([filter, 'belay-test/flush']);
+  const flushed = new Promise<void>((resolve) => client.on('message', (t) => { if (t === 'belay-test/flush') resolve(); }));
   await client.publishAsync('belay-test/flush', 'x');
-  await new Promise<void>((resolve) => {
-    client.subscribe('belay-test/flush');
-    client.on('message', (t) => { if (t === 'belay-test/flush') resolve(); });
-    client.publish('belay-test/flush', 'y');
-  });
+  await flushed;
   await client.endAsync();
   return got;
 }

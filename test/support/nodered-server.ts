@@ -42,7 +42,7 @@ export async function startNodeRedServer(options: { logLevel?: string } = {}): P
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-nodered-'));
   const logs: LogEntry[] = [];
   const nr = await launcher.startNodeRed({
-    userDir, port: 0, flows: [], logLevel: options.logLevel ?? 'warn', onLog: (e) => logs.push(e),
+    userDir, port: 0, flows: [], logLevel: options.logLevel ?? 'error', onLog: (e) => logs.push(e),
   });
   const admin = (p: string, init: RequestInit = {}) => fetch(new URL(p, nr.url), {
     ...init, headers: { Accept: 'application/json', ...(init.headers as Record<string, string>) },
