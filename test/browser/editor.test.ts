@@ -217,7 +217,7 @@ function id(flow: FlowNode[], type: string, name: string): string {
 async function checkDashboard(): Promise<void> {
   const page = await eb.browser.newPage({ viewport: { width: 1200, height: 640 } });
   try {
-    await page.goto(new URL('dashboard/board', nr.url).href);
+    await page.goto(new URL('dashboard', nr.url).href);
     const sw = page.locator('.nrdb-ui-switch').first();
     await sw.waitFor({ timeout: 60_000 });
     await page.getByText('Brightness (%)').waitFor();
