@@ -151,6 +151,7 @@ export interface DeviceApi {
   on(event: 'state', fn: (state: DeviceState, detail?: BoardInfo | Error) => void): this;
   on(event: 'queue', fn: (length: number) => void): this;
   on(event: 'output', fn: (text: string) => void): this;
+  on(event: 'define-error', fn: (key: string, err: BoardError) => void): this;
   off(event: string, fn: (...args: any[]) => void): this;
 
   /** Connects (link, raw REPL, soft reset, startup, setup, every defined function). */

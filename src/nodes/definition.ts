@@ -1,8 +1,6 @@
 import type { DeviceApi } from '../board/types';
 import type { BoardUser } from './user';
 
-/** DeviceApi's 'define-error' event (see types.ts), which its typed `on` overloads do not list yet. */
-type DeviceWithDefineErrors = DeviceApi & { on(event: 'define-error', fn: (key: string, err: Error) => void): unknown };
 
 /** Which node defined each function name on a board: all share the board's global scope. */
 const namesOn = new WeakMap<DeviceApi, Map<string, string>>();
@@ -37,7 +35,7 @@ export class Definition {
     if (!user.board) return;
     const device = user.device;
     const onReplayError = (failedKey: string, err: Error) => { if (failedKey === key) this.fail(device, err); };
-    (device as DeviceWithDefineErrors).on('define-error', onReplayError);
+    device.on('define-error', onReplayError);
     user.onConnected(() => this.send(device));
     user.onClose(() => {
       device.off('define-error', onReplayError);
