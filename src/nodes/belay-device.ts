@@ -29,6 +29,12 @@ export = function (RED: NodeAPI) {
     const device: DeviceApi = new Device(options ?? { port: 'virtual' });
     const board = new SharedBoard(device, options?.timeout, configError);
     node.board = board;
+    // What the board prints outside any call or thread (a reset banner, an IRQ handler's print) goes
+    // to the Node-RED log rather than being lost.
+    device.on('output', (text: string) => {
+      const line = text.replace(/\s+$/, '');
+      if (line) node.log(`board output: ${line}`);
+    });
     liveBoards.set(node.id, { port: options?.port ?? '', board });
 
     node.on('close', (_removed: boolean, done: () => void) => {
