@@ -7,6 +7,7 @@ import { Device } from '../../src/board/device';
 import { createLink } from '../../src/board/link';
 import type { Link } from '../../src/board/link/link';
 import { BoardError, type ThreadHandlers } from '../../src/board/types';
+import { defaultFsDir, parseVirtualPort } from '../../src/virtual';
 
 const devices: Device[] = [];
 function board(name: string, opts: Partial<ConstructorParameters<typeof Device>[0]> = {}, dispatcher = true): Device {
@@ -17,6 +18,11 @@ function board(name: string, opts: Partial<ConstructorParameters<typeof Device>[
 }
 after(async () => {
   for (const d of devices) await d.close().catch(() => undefined);
+  // The virtual boards' files live in host folders; leave none behind.
+  for (const d of devices) {
+    const v = parseVirtualPort(d.label);
+    if (v) fs.rmSync(defaultFsDir(v.name), { recursive: true, force: true });
+  }
 });
 
 for (const dispatcher of [true, false]) {

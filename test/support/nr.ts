@@ -25,6 +25,7 @@ function coreNode(rel: string): unknown {
 
 export const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-nodes-'));
 helper.init(runtimePath, { userDir });
+process.once('exit', () => fs.rmSync(userDir, { recursive: true, force: true }));
 
 const belayNodes = NODE_TYPES.map((t) => require(path.join(nodesDir, `${t}.js`)));
 const allNodes = [...belayNodes, coreNode('sequence/17-split.js')];
