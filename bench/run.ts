@@ -7,6 +7,7 @@
  *    (one raw exec per 256-byte chunk)
  *  - memory per virtual board
  * against the virtual board in-process and, when socat is installed, over a real pty.
+ * BENCH_CALLS=N sets the number of calls; BENCH_ONLY=inprocess|pty runs one half.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_ONLY !== 'pty') await benchPort('virtual board, in-process', `virtual:bench-${process.pid}`, folder);
     let pty: PtyEndpoint | undefined;
     try {
-      pty = await servePty(`bench-pty-${process.pid}`);
+      if (process.env.BENCH_ONLY !== 'inprocess') pty = await servePty(`bench-pty-${process.pid}`);
     } catch (e) {
       console.log(`\n(pty figures skipped: ${(e as Error).message})`);
     }
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
         await pty.close();
       }
     }
-    await memoryFigures();
+    if (!process.env.BENCH_ONLY) await memoryFigures();
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
   }
