@@ -36,6 +36,8 @@ interface Pending {
   resolve: (r: { kind: 'R' | 'G'; body: string }) => void;
   reject: (e: Error) => void;
   file?: string;
+  /** performance.now() by which the result must be in (calls through the dispatcher loop) */
+  deadline?: number;
 }
 
 interface ThreadEntry {
@@ -74,6 +76,12 @@ export class Device extends EventEmitter implements DeviceApi {
   private loopWorks = false;
   /** Use the dispatcher loop when the board runs it (tests and benchmarks may turn it off). */
   useDispatcher = true;
+  /**
+   * One timer watches the request in flight through the loop and is re-armed only when a deadline
+   * comes before it fires: back-to-back calls then cost no timer of their own.
+   */
+  private watchdog: NodeJS.Timeout | undefined;
+  private watchdogAt = 0;
 
   private makeLink: (port: string, o: { baud?: number; password?: string }) => Link;
 
@@ -202,6 +210,8 @@ export class Device extends EventEmitter implements DeviceApi {
       this.loop = undefined;
       await withTimeout(link.close(), 2000).catch(() => undefined);
     }
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
     for (const t of this.threads.values()) t.handlers.onEnd();
     this.threads.clear();
     this.failQueue(hostError(this.label, 'ConnectionError', 'disconnected'));
@@ -347,7 +357,7 @@ export class Device extends EventEmitter implements DeviceApi {
     job.run().then(job.resolve, job.reject).finally(() => {
       this.busy = false;
       this.emit('queue', this.queueLength);
-      setImmediate(() => this.pump());
+      this.pump();
     });
   }
 
@@ -373,8 +383,9 @@ export class Device extends EventEmitter implements DeviceApi {
     const ms = timeoutS > 0 ? timeoutS * 1000 : 0;
     try {
       if (this.loop) {
+        if (ms) this.watch(p, ms);
         await repl.write(line + '\n');
-        const r = await withTimeout(result, ms);
+        const r = await result;
         return { ...r, stdout: text(p.stdout), values: p.values };
       }
       const reply = await repl.exec(`__belay_op(${toPython(line)})`, ms, (c) => p.stdout.push(Buffer.from(c)));
@@ -394,6 +405,26 @@ export class Device extends EventEmitter implements DeviceApi {
       throw e;
     }
   }
+
+  private watch(p: Pending, ms: number): void {
+    p.deadline = performance.now() + ms;
+    if (this.watchdog && this.watchdogAt <= p.deadline) return;
+    clearTimeout(this.watchdog);
+    this.armWatchdog(p.deadline);
+  }
+
+  private armWatchdog(at: number): void {
+    this.watchdogAt = at;
+    this.watchdog = setTimeout(this.onWatchdog, Math.max(0, at - performance.now()));
+  }
+
+  private readonly onWatchdog = (): void => {
+    this.watchdog = undefined;
+    const p = this.pending;
+    if (p?.deadline === undefined) return;
+    if (performance.now() >= p.deadline) p.reject(new TimeoutFired('timeout'));
+    else this.armWatchdog(p.deadline);
+  };
 
   /** After a timeout: Ctrl-C, wait for the board to come back, else treat the link as dead. */
   private async recoverFromTimeout(p: Pending): Promise<void> {
@@ -484,7 +515,7 @@ export class Device extends EventEmitter implements DeviceApi {
 
   private toResult(r: { kind: 'R' | 'G'; body: string; stdout: string; values: unknown[] }): CallResult {
     if (r.kind === 'G') return { value: r.values, stdout: r.stdout, generator: true, count: Number(r.body) };
-    return { value: parsePython(r.body), stdout: r.stdout };
+    return { value: resultValue(r.body), stdout: r.stdout };
   }
 
   async define(key: string, source: string): Promise<string> {
@@ -566,7 +597,14 @@ class TimeoutFired extends Error {}
 
 /** What user code printed, with the board's \r\n line ends as \n. */
 function text(parts: Buffer[]): string {
+  if (parts.length === 0) return '';
   return Buffer.concat(parts).toString('utf8').replace(/\r\n/g, '\n');
+}
+
+/** A call's result; small ints, the commonest, skip the literal parser. */
+function resultValue(body: string): unknown {
+  if (body.length < 16 && /^-?\d+$/.test(body)) return Number(body) || 0;
+  return parsePython(body);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -5,19 +5,27 @@ import type { ByteRing } from './shared';
  * writes "\r\n", so a lone LF becomes CRLF. Bytes go straight into a shared ring that the host reads
  * when told (one message per batch): "OK" followed by a busy loop still reaches the host at once.
  */
+const TAIL = 64; // power of two, more than recent() needs
+
 export class Output {
   /** while muted, output is kept for takeCaptured() instead of being sent */
   muted = false;
   private lastCR = false;
   private captured: number[] = [];
-  private tail: number[] = [];
+  /** the last TAIL bytes printed, as a ring */
+  private tail = new Uint8Array(TAIL);
+  private tailPos = 0;
   /** bytes still to drop if they arrive exactly as expected (the raw REPL's "OK" in raw-paste mode) */
   private drop: number[] = [];
-  private pending: number[] = [];
+  /** bytes not yet in the shared ring; reused, so a print allocates nothing */
+  private pending = new Uint8Array(256);
+  private pendingLen = 0;
 
   constructor(private readonly ring: ByteRing, private readonly tell: () => void) {}
 
   write(bytes: Uint8Array): void {
+    // Room for every byte doubled (LF -> CRLF).
+    if (this.pendingLen + bytes.length * 2 > this.pending.length) this.grow(this.pendingLen + bytes.length * 2);
     for (let i = 0; i < bytes.length; i++) {
       const c = bytes[i];
       if (this.drop.length) {
@@ -42,26 +50,36 @@ export class Output {
 
   /** The last bytes printed (muted or not), to recognise prompts. */
   recent(): string {
-    return Buffer.from(this.tail).toString('latin1');
+    const n = Math.min(40, this.tailPos);
+    let s = '';
+    for (let i = this.tailPos - n; i < this.tailPos; i++) s += String.fromCharCode(this.tail[i & (TAIL - 1)]);
+    return s;
   }
 
   private push(c: number): void {
-    this.tail.push(c);
-    if (this.tail.length > 40) this.tail.shift();
+    this.tail[this.tailPos++ & (TAIL - 1)] = c;
     if (this.muted) this.captured.push(c);
-    else this.pending.push(c);
+    else this.pending[this.pendingLen++] = c;
+  }
+
+  private grow(min: number): void {
+    let size = this.pending.length * 2;
+    while (size < min) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.pending.subarray(0, this.pendingLen));
+    this.pending = next;
   }
 
   /** Publishes pending bytes; waits while the host has not read earlier ones and the ring is full. */
   flush(): void {
-    let data = Uint8Array.from(this.pending);
-    this.pending = [];
-    while (data.length) {
-      const n = this.ring.put(data);
-      data = data.subarray(n);
+    let from = 0;
+    while (from < this.pendingLen) {
+      const n = this.ring.put(this.pending.subarray(from, this.pendingLen));
+      from += n;
       if (n > 0 && this.ring.claimNotify()) this.tell();
-      if (data.length) this.ring.waitRoom(50);
+      if (from < this.pendingLen) this.ring.waitRoom(50);
     }
+    this.pendingLen = 0;
   }
 
   takeCaptured(): string {

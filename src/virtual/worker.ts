@@ -120,13 +120,6 @@ function raiseKbdHere(): void {
   for (const w of kbd) Atomics.compareExchange(memWords(), w.addr >> 2, w.before, w.after);
 }
 
-function readIovs(iov: number, iovcnt: number): Array<[number, number]> {
-  const dv = new DataView(memory.buffer);
-  const list: Array<[number, number]> = [];
-  for (let i = 0; i < iovcnt; i++) list.push([dv.getUint32(iov + i * 8, true), dv.getUint32(iov + i * 8 + 4, true)]);
-  return list;
-}
-
 /**
  * stdin: blocks until at least one byte; EINTR (Emscripten 27) lets the port raise KeyboardInterrupt.
  * sys.stdin.readline() calls this once per byte, so it allocates nothing and copies from the ring
@@ -151,14 +144,17 @@ function stdinRead(iov: number, iovcnt: number, pnum: number): number {
   return 0;
 }
 
+/** stdout and stderr: called once per print, so it reads the iovecs through the cached views. */
 function stdoutWrite(iov: number, iovcnt: number, pnum: number): number {
-  const u8 = new Uint8Array(memory.buffer);
+  heapTo(Math.max(iov + iovcnt * 8, pnum + 4));
   let n = 0;
-  for (const [ptr, len] of readIovs(iov, iovcnt)) {
-    out.write(u8.subarray(ptr, ptr + len));
+  for (let i = 0; i < iovcnt; i++) {
+    const ptr = mem32[(iov >> 2) + i * 2], len = mem32[(iov >> 2) + i * 2 + 1];
+    heapTo(ptr + len);
+    out.write(mem8.subarray(ptr, ptr + len));
     n += len;
   }
-  new DataView(memory.buffer).setUint32(pnum, n, true);
+  mem32[pnum >> 2] = n;
   return 0;
 }
 
