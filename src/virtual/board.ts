@@ -182,7 +182,7 @@ export class VirtualBoard extends EventEmitter {
         this.pins.changed(m.id);
         break;
       case 'fork':
-        void this.startThread(m.ident, m.snapshot);
+        void this.startThread(m.ident, m.snapshot, m.sp);
         break;
       case 'exit': {
         const w = this.threads.get(m.ident);
@@ -207,7 +207,7 @@ export class VirtualBoard extends EventEmitter {
     }
   }
 
-  private async startThread(ident: number, snapshot: ArrayBuffer): Promise<void> {
+  private async startThread(ident: number, snapshot: ArrayBuffer, sp: number): Promise<void> {
     const gen = this.generation;
     if (this.threads.size >= MAX_THREADS) {
       this.emit('data', Buffer.from(`virtual:${this.name}: thread ${ident} not started, ${MAX_THREADS} threads already run\r\n`));
@@ -225,7 +225,7 @@ export class VirtualBoard extends EventEmitter {
       return;
     }
     this.threads.set(ident, w);
-    w.post({ t: 'fork', ident, snapshot }, [snapshot]);
+    w.post({ t: 'fork', ident, snapshot, sp }, [snapshot]);
   }
 
   /** Soft reset (kind 0) or machine.reset() (kind 1): a fresh interpreter, same files, no threads. */

@@ -22,15 +22,16 @@ export type ReplMode = 'raw' | 'friendly';
 export type ToWorker =
   /** become the board's main interpreter; greeting: print the banner of mode, or nothing */
   | { t: 'activate'; mode: ReplMode; greeting: boolean }
-  /** run thread `ident` from the parent's memory */
-  | { t: 'fork'; ident: number; snapshot: ArrayBuffer };
+  /** run thread `ident` from the parent's memory, on the C stack below `sp` (see Fork) */
+  | { t: 'fork'; ident: number; snapshot: ArrayBuffer; sp: number };
 
 export type ToHost =
   | { t: 'ready'; memory: WebAssembly.Memory; kbd: KbdWord[]; heapBytes: number }
   /** output is waiting in the worker's output ring */
   | { t: 'out' }
   | { t: 'pin'; id: number }
-  | { t: 'fork'; ident: number; snapshot: ArrayBuffer }
+  /** the parent's memory at start_new_thread, and its C stack pointer then */
+  | { t: 'fork'; ident: number; snapshot: ArrayBuffer; sp: number }
   | { t: 'exit'; ident: number }
   /** kind 0: soft reset (Ctrl-D, machine.soft_reset), 1: machine.reset() */
   | { t: 'reset'; kind: number; mode: ReplMode }

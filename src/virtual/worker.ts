@@ -50,6 +50,9 @@ function heapTo(end: number): void {
   }
 }
 
+/** Bytes a forked thread leaves between its first frame and the parent's frames (see runThread). */
+const STACK_GAP = 256;
+
 /** Bytes on stdin for code running in this interpreter; only the main interpreter has one. */
 let stdinRing: ByteRing | undefined;
 let kbd: KbdWord[] = [];
@@ -225,8 +228,9 @@ async function main(): Promise<void> {
     kbdPending,
     fork(ident: number) {
       out.flush();
+      const sp: number = exportsRef.emscripten_stack_get_current();
       const snapshot = new Uint8Array(memory.buffer).slice().buffer;
-      post({ t: 'fork', ident, snapshot }, [snapshot]);
+      post({ t: 'fork', ident, snapshot, sp }, [snapshot]);
     },
     reset(kind: number) {
       out.flush();
@@ -260,17 +264,36 @@ async function main(): Promise<void> {
       });
       pump.run(m.mode, m.greeting);
     } else if (m.t === 'fork') {
-      const snap = new Uint8Array(m.snapshot);
-      if (snap.length > memory.buffer.byteLength) imports.env.emscripten_resize_heap(snap.length);
-      new Uint8Array(memory.buffer).set(snap);
-      try {
-        py.childMain(m.ident);
-      } finally {
-        out.flush();
-        post({ t: 'exit', ident: m.ident });
-      }
+      runThread(m.ident, m.snapshot, m.sp);
     }
   });
+
+  /**
+   * The copied memory holds the parent's interpreter in the middle of a call: its nlr_top and its list
+   * of nlr jump callbacks (eval and exec push one) point at the parent's frames on the C stack. So the
+   * thread runs on the stack below the parent's stack pointer at the fork, like a call nested there:
+   * those frames stay intact and no raise in the thread unwinds past them. Started at the top of the
+   * stack instead, the thread overwrote them, and its first exception could call a garbage pointer
+   * (a wasm trap that lost the rest of its output and its "Unhandled exception" report).
+   */
+  function runThread(ident: number, snapshot: ArrayBuffer, sp: number): void {
+    const snap = new Uint8Array(snapshot);
+    if (snap.length > memory.buffer.byteLength) imports.env.emscripten_resize_heap(snap.length);
+    new Uint8Array(memory.buffer).set(snap);
+    const top: number = exportsRef.emscripten_stack_get_current();
+    exportsRef._emscripten_stack_restore((sp - STACK_GAP) & ~15);
+    try {
+      py.childMain(ident);
+    } catch (e) {
+      // The thread's own exceptions are reported in Python (child_main); this is the interpreter failing.
+      out.text(`virtual:${init.name}: thread ${ident} crashed in the interpreter (${(e as Error).message}); the board goes on without it\n`);
+    } finally {
+      exportsRef._emscripten_stack_restore(top);
+      out.flush();
+      post({ t: 'exit', ident });
+    }
+  }
+
   post({
     t: 'ready', memory, kbd,
     heapBytes: v8.getHeapStatistics().used_heap_size,

@@ -175,8 +175,24 @@ def child_main(tid):
         pass
     except BaseException as e:
         print('Unhandled exception in thread started by', repr(f))
-        sys.print_exception(e)
+        _thread_traceback(e)
     return 0
+
+
+def _thread_traceback(e):
+    # As on a board, the traceback starts at the thread's function, without child_main's frame.
+    try:
+        import io
+        b = io.StringIO()
+        sys.print_exception(e, b)
+        t = b.getvalue()
+        i = t.find('\n  File "%s", line ' % __file__)
+        j = t.find('\n', i + 1)
+        if i >= 0 and j > i and t[i:j].endswith(' in child_main'):
+            t = t[:i] + t[j:]
+        sys.stdout.write(t)
+    except Exception:
+        sys.print_exception(e)
 `;
 
 /** The `time` module boards see: the port's own, with sleeps that wait without burning a core. */
