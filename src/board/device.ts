@@ -35,7 +35,6 @@ interface Pending {
   values: unknown[];
   resolve: (r: { kind: 'R' | 'G'; body: string }) => void;
   reject: (e: Error) => void;
-  file?: string;
   /** performance.now() by which the result must be in (calls through the dispatcher loop) */
   deadline?: number;
 }
@@ -399,7 +398,7 @@ export class Device extends EventEmitter implements DeviceApi {
     } catch (e) {
       if (this.pending === p) this.pending = undefined;
       if (e instanceof TimeoutFired || (e instanceof ProtocolError && e.kind === 'timeout')) {
-        await this.recoverFromTimeout(p);
+        await this.recoverFromTimeout();
         throw hostError(this.label, 'TimeoutError', `no result within ${timeoutS} s; the call was interrupted (Ctrl-C)`);
       }
       throw e;
@@ -427,8 +426,7 @@ export class Device extends EventEmitter implements DeviceApi {
   };
 
   /** After a timeout: Ctrl-C, wait for the board to come back, else treat the link as dead. */
-  private async recoverFromTimeout(p: Pending): Promise<void> {
-    void p;
+  private async recoverFromTimeout(): Promise<void> {
     const repl = this.repl;
     if (!repl) return;
     for (let i = 0; i < 3; i++) {
