@@ -249,3 +249,25 @@ test('a definition that fails on reconnect is reported, the board still connects
   assert.deepEqual(errors, ['bad:ImportError']);
   assert.equal((await d.call('good')).value, 1);
 });
+
+test('sync without native base64/hex decoding sends file data as bytes literals, same result', { timeout: 60000 }, async () => {
+  const src = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-sync-lit-'));
+  try {
+    const data = Buffer.from(Array.from({ length: 10000 }, (_, i) => (i * 7) & 255));
+    fs.writeFileSync(path.join(src, 'blob.bin'), data);
+    fs.writeFileSync(path.join(src, 'empty.txt'), '');
+    fs.writeFileSync(path.join(src, 'a.txt'), 'small');
+    const d = board('synclit');
+    await d.connect();
+    // As on a board with neither binascii nor bytes.fromhex: the agent then offers no direct encoding.
+    await d.exec('__belay_enc = None');
+    const r = await d.sync({ source: src, dest: '/lit' });
+    assert.deepEqual(r.uploaded.sort(), ['/lit/a.txt', '/lit/blob.bin', '/lit/empty.txt']);
+    assert.equal(r.bytes, 10005);
+    const back = (await d.exec('open("/lit/blob.bin", "rb").read()')).value as Buffer;
+    assert.ok(back.equals(data));
+    assert.equal((await d.exec('open("/lit/empty.txt").read()')).value, '');
+  } finally {
+    fs.rmSync(src, { recursive: true, force: true });
+  }
+});
