@@ -32,7 +32,10 @@ export class Interpreter {
         } else if (m.t === 'fatal') {
           reject(new Error(`virtual:${init.name}: the MicroPython interpreter failed to start: ${m.message}`));
         }
-        if (!this.dead) onMessage(this, m);
+        if (this.dead) return;
+        // Output written before this message was posted reaches the host first.
+        if (this.output.available() > 0) onMessage(this, { t: 'out' });
+        onMessage(this, m);
       });
       this.worker.on('error', (e) => {
         reject(new Error(`virtual:${init.name}: interpreter worker crashed: ${e.message}`));
@@ -45,6 +48,21 @@ export class Interpreter {
       });
     });
     this.ready.catch(() => undefined);
+    this.watchOutput(() => onMessage(this, { t: 'out' }));
+  }
+
+  /** Hands on output each time the worker tells of it (see ByteRing.whenTold). */
+  private watchOutput(onOutput: () => void): void {
+    const next = (): void => {
+      if (this.dead) return;
+      void this.output.whenTold().then(() => {
+        if (this.dead) return;
+        // Reading clears the told flag before it takes the bytes: a write racing with it tells again.
+        onOutput();
+        next();
+      });
+    };
+    next();
   }
 
   post(m: ToWorker, transfer?: ArrayBuffer[]): void {
@@ -80,6 +98,7 @@ export class Interpreter {
 
   terminate(): Promise<void> {
     this.dead = true;
+    this.output.tell(); // ends watchOutput's wait
     return this.worker.terminate().then(() => undefined, () => undefined);
   }
 }

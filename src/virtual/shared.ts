@@ -132,6 +132,20 @@ export class ByteRing {
     return Atomics.compareExchange(this.idx, 2, 0, 1) === 0;
   }
 
+  /** Producer: tells a consumer waiting in whenTold() (after claimNotify() said so). */
+  tell(): void {
+    Atomics.notify(this.idx, 2);
+  }
+
+  /**
+   * Consumer: resolves once the producer has told (at once if it already has); the host's event
+   * loop is woken by V8 itself, which costs the worker less than a message would.
+   */
+  whenTold(): Promise<unknown> {
+    const r = Atomics.waitAsync(this.idx, 2, 0);
+    return r.async ? r.value : Promise.resolve();
+  }
+
   /** Consumer: about to read; the next write must tell again. */
   clearNotify(): void {
     Atomics.store(this.idx, 2, 0);
