@@ -7,13 +7,17 @@
  *   \x1eI<repr>          one value of a generator the current request returned
  *   \x1eG<count>         the current request's generator is exhausted
  *   \x1eE<repr tuple>    the current request raised: (type, message, traceback)
- *   \x1eL                the dispatcher loop is running and reads requests from stdin
+ *   \x1eL[j]             the dispatcher loop is running and reads requests from stdin (j: it takes
+ *                       "j" requests)
  *   \x1eY<tid> <repr>    thread tid yielded a value
  *   \x1eP<tid> <repr>    thread tid printed a line
  *   \x1eX<tid> <repr>    thread tid raised: (type, message, traceback)
  *   \x1eD<tid>           thread tid ended
  * Request lines: "e(src, filename)" eval-or-exec of code compiled under filename; "c<expr>" evaluate
- * an expression (a call built by the host from Python literals); "w<0|1><path>\t<data>" write
+ * an expression (a call built by the host from Python literals); "j<name>[<JSON args>]" call the
+ * global function name with arguments that json.loads reads (C code: no compiler run per call,
+ * which costs more than the call itself; only in the loop, and only when the host's JSON says
+ * exactly what the Python literals would); "w<0|1><path>\t<data>" write
  * (0) or append (1) file data without compiling it (the board's lexer costs far more per byte than
  * decoding base64 or hex, whichever the board does natively: __belay_enc); "q" leaves the dispatcher loop.
  *
@@ -47,6 +51,12 @@ try:
     del __belay_ba
 except ImportError:
     pass
+try:
+    import json as __belay_js
+    __belay_jl = __belay_js.loads
+    del __belay_js
+except ImportError:
+    __belay_jl = None
 if __belay_enc is None:
     try:
         __belay_a2b = bytes.fromhex
@@ -85,6 +95,12 @@ def __belay_op(line):
                 r = None
             else:
                 r = eval(c, g)
+        elif k == 'j':
+            i = line.index('[')
+            f = g.get(line[1:i])
+            if f is None:
+                f = eval(line[1:i], g)
+            r = f(*__belay_jl(line[i:]))
         elif k == 'w':
             i = line.index('\t')
             f = open(line[2:i], 'ab' if line[1] == '1' else 'wb')
@@ -95,21 +111,44 @@ def __belay_op(line):
             r = None
         else:
             r = eval(line[1:], g)
-        if type(r) is __belay_gen:
-            n = 0
-            for v in r:
-                __belay_out('\x1eI' + repr(v) + '\n')
-                n += 1
-            __belay_out('\x1eG' + str(n) + '\n')
-        else:
-            __belay_out('\x1eR' + repr(r) + '\n')
+        __belay_res(r)
     except BaseException as e:
         __belay_out('\x1eE' + __belay_exc(e) + '\n')
+def __belay_res(r):
+    if type(r) is __belay_gen:
+        n = 0
+        for v in r:
+            __belay_out('\x1eI' + repr(v) + '\n')
+            n += 1
+        __belay_out('\x1eG' + str(n) + '\n')
+    else:
+        __belay_out('\x1eR' + repr(r) + '\n')
 def __belay_loop():
     rd = sys.stdin.readline
-    __belay_out('\x1eL\n')
+    wr = sys.stdout.write
+    g = globals()
+    jl = __belay_jl
+    gen = __belay_gen
+    wr('\x1eL' + ('j' if jl else '') + '\n')
     while True:
-        line = rd().strip()
+        line = rd()
+        if line[:1] == 'j':
+            # The common task call, inline: no function call, no compile.
+            try:
+                i = line.index('[')
+                f = g.get(line[1:i])
+                if f is None:
+                    # a builtin, or the NameError Python would raise
+                    f = eval(line[1:i], g)
+                r = f(*jl(line[i:]))
+                if type(r) is gen:
+                    __belay_res(r)
+                else:
+                    wr('\x1eR' + repr(r) + '\n')
+            except BaseException as e:
+                wr('\x1eE' + __belay_exc(e) + '\n')
+            continue
+        line = line.strip()
         if line == 'q':
             break
         if line:

@@ -3,7 +3,7 @@ import type { Link } from './link/link';
 import { createLink } from './link';
 import { RawRepl, ProtocolError } from './raw-repl';
 import { AGENT_SOURCE, INFO_SOURCE, TagDemux, defaultStartup, type Tag } from './agent';
-import { toPython, parsePython } from './python/literal';
+import { toPython, toJson, parsePython } from './python/literal';
 import { functionName } from './python/names';
 import { parseTraceback } from './python/traceback';
 import { runSync } from './sync';
@@ -73,6 +73,8 @@ export class Device extends EventEmitter implements DeviceApi {
   private closedForGood = false;
   /** whether the dispatcher loop ran on this connection */
   private loopWorks = false;
+  /** whether the agent on this connection takes "j" calls (the board has json) */
+  private jsonCalls = false;
   /** Use the dispatcher loop when the board runs it (tests and benchmarks may turn it off). */
   useDispatcher = true;
   /**
@@ -135,6 +137,7 @@ export class Device extends EventEmitter implements DeviceApi {
       // WebREPL never soft-resets: that would drop the WebREPL session itself.
       const soft = this.opts.softReset && !this.opts.port.startsWith('ws://') && !this.opts.port.startsWith('wss://');
       this.loopWorks = false;
+      this.jsonCalls = false;
       await repl.enterRaw(soft);
       this._info = await this.readInfo();
       await this.rawExec(AGENT_SOURCE, 'the Belay agent');
@@ -282,6 +285,7 @@ export class Device extends EventEmitter implements DeviceApi {
         if (p) { this.pending = undefined; p.reject(this.pyError(t.body)); }
         return;
       case 'L':
+        this.jsonCalls = t.body.includes('j');
         this.emit('loop-ready');
         return;
       default:
@@ -480,7 +484,13 @@ export class Device extends EventEmitter implements DeviceApi {
     await repl.send('__belay_loop()', 5000);
     const loop = repl.runStreaming((c) => this.onOutput(Buffer.from(c)));
     this.loop = loop;
-    loop.then(() => { if (this.loop === loop) this.loop = undefined; }, () => { if (this.loop === loop) this.loop = undefined; });
+    const ended = (): void => {
+      if (this.loop !== loop) return;
+      this.loop = undefined;
+      // The next loop says again whether it takes JSON calls; until then calls go as literals.
+      this.jsonCalls = false;
+    };
+    loop.then(ended, ended);
     const ok = await withTimeout(ready.then(() => true), 3000).catch(() => false);
     this.loopWorks = ok;
     if (!ok) {
@@ -533,7 +543,22 @@ export class Device extends EventEmitter implements DeviceApi {
 
   call(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
-    return this.enqueue(async () => this.toResult(await this.op(`c${callExpr(name, args, kwargs)}`, t, opts?.onValue)), t);
+    return this.enqueue(async () => this.toResult(await this.op(this.callLine(name, args, kwargs), t, opts?.onValue)), t);
+  }
+
+  /**
+   * The request line for a call: "j" with JSON arguments where the board reads them without its
+   * compiler and JSON says exactly what the literals would, else "c" with a Python call expression.
+   */
+  private callLine(name: string, args: unknown[], kwargs: Record<string, unknown>): string {
+    if (this.jsonCalls && Object.keys(kwargs).length === 0) {
+      const json = toJson(args);
+      if (json !== undefined) {
+        checkName(name);
+        return `j${name}${json}`;
+      }
+    }
+    return `c${callExpr(name, args, kwargs)}`;
   }
 
   async iterate(name: string, args: unknown[] | undefined, kwargs: Record<string, unknown> | undefined,
@@ -619,13 +644,17 @@ export function fileFor(key: string): string {
 }
 
 function callExpr(name: string, args: unknown[], kwargs: Record<string, unknown>): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a Python function name: ${name}`);
+  checkName(name);
   const parts = args.map((a) => toPython(a));
   for (const [k, v] of Object.entries(kwargs)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`not a Python keyword argument name: ${k}`);
     parts.push(`${k}=${toPython(v)}`);
   }
   return `${name}(${parts.join(',')})`;
+}
+
+function checkName(name: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a Python function name: ${name}`);
 }
 
 /** Drops the agent's own frames so a traceback shows only the user's code. */

@@ -93,6 +93,51 @@ for (const dispatcher of [true, false]) {
   });
 }
 
+test('calls whose arguments JSON can carry skip the board\'s compiler; the others, and errors, are the same', { timeout: 30000 }, async () => {
+  const lines: string[] = [];
+  let link!: Link;
+  const d = new Device({ port: `virtual:dev-json-${process.pid}`, timeout: 10 }, (p, o) => {
+    link = createLink(p, o);
+    const write = link.write.bind(link);
+    link.write = (data: Uint8Array) => {
+      lines.push(Buffer.from(data).toString('utf8'));
+      return write(data);
+    };
+    return link;
+  });
+  devices.push(d);
+  await d.connect();
+  await d.define('k-echo', 'def echo(*a, **k):\n    return [list(a), k]\n');
+  lines.length = 0;
+  assert.deepEqual((await d.call('echo', [1, 'é\n"', [2.5, null], { x: true }])).value, [[1, 'é\n"', [2.5, null], { x: true }], {}]);
+  assert.deepEqual(lines, ['jecho[1,"é\\n\\"",[2.5,null],{"x":true}]\n']);
+  // bytes, non-finite floats and keyword arguments go as Python literals, with the same results
+  lines.length = 0;
+  assert.deepEqual((await d.call('echo', [Buffer.from('b'), NaN])).value, [[Buffer.from('b'), NaN], {}]);
+  assert.deepEqual((await d.call('echo', [1], { k: 2 })).value, [[1], { k: 2 }]);
+  assert.deepEqual(lines.map((l) => l[0]), ['c', 'c']);
+  // A builtin is found, a missing name is the NameError Python gives, a raise keeps its traceback.
+  assert.equal((await d.call('len', [[1, 2, 3]])).value, 3);
+  await assert.rejects(d.call('nowhere', [1]), (e: unknown) => e instanceof BoardError && e.type === 'NameError' && /nowhere/.test(e.pyMessage));
+  await d.define('k-bad', 'def bad(x):\n    return x / 0\n');
+  await assert.rejects(d.call('bad', [1]), (e: unknown) => e instanceof BoardError && e.type === 'ZeroDivisionError' &&
+    /File "belay:k-bad", line 2, in bad/.test(e.traceback) && !/__belay|<string>|<stdin>/.test(e.traceback));
+  // Generators stream through the same path.
+  await d.define('k-gen', 'def count(n):\n    for i in range(n):\n        yield i\n');
+  const got: unknown[] = [];
+  const r = await d.call('count', [3], {}, { onValue: (v) => got.push(v) });
+  assert.deepEqual([got, r.generator, r.count], [[0, 1, 2], true, 3]);
+  assert.ok(lines.includes('jcount[3]\n'));
+  // A board without json gets every call as a Python literal.
+  await d.exec('__belay_jl = None');
+  // A Ctrl-C between calls ends the loop; the next call starts it again, which now says: no json.
+  await link.write(Buffer.from([3]));
+  await new Promise((r) => setTimeout(r, 500));
+  lines.length = 0;
+  assert.deepEqual((await d.call('echo', [1])).value, [[1], {}]);
+  assert.ok(lines.some((l) => l.startsWith('cecho(1)')), lines.join('|'));
+});
+
 test('queue: 1,000 calls answered in order', { timeout: 60000 }, async () => {
   const d = board('queue');
   await d.connect();

@@ -1,6 +1,6 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { toPython, parsePython, tryParsePython, pyBytes } from '../../src/board/python/literal';
+import { toPython, toJson, parsePython, tryParsePython, pyBytes } from '../../src/board/python/literal';
 import { rng, randomValue, randomBytes } from './random-values';
 import { loadWasmPython, WasmPython } from './wasm-python';
 
@@ -189,6 +189,38 @@ describe('round trip', () => {
         const printed = mp.run(`print(repr(${lit}))`).replace(/\n$/, '');
         assert.deepStrictEqual(parsePython(printed), v, `${lit}\n→ ${printed}`);
       }
+    });
+
+    test('json.loads reads what toJson writes as the very value toPython\'s literal compiles to', { timeout: 60000 }, () => {
+      // Equal in type and value all the way down (1 == 1.0 in Python; dicts have no order to compare).
+      mp.run([
+        'def __same(a, b):',
+        '    if type(a) is not type(b):',
+        '        return False',
+        '    if type(a) is list:',
+        '        return len(a) == len(b) and all(__same(x, y) for x, y in zip(a, b))',
+        '    if type(a) is dict:',
+        '        return len(a) == len(b) and all(k in b and __same(a[k], b[k]) for k in a)',
+        '    return repr(a) == repr(b)',
+      ].join('\n'));
+      const r = rng(11);
+      let viaJson = 0;
+      for (let i = 0; i < 600; i++) {
+        const v = randomValue(r);
+        const json = toJson(v);
+        if (json === undefined) continue;
+        viaJson++;
+        assert.doesNotMatch(json, /[\x00-\x1f\x7f]/, 'no control character, no line break');
+        const same = mp.run(`import json\nprint(__same(json.loads(${toPython(json)}), ${toPython(v)}))`).trim();
+        assert.equal(same, 'True', json);
+      }
+      assert.ok(viaJson > 150, `only ${viaJson} random values had a JSON form`);
+      // Where JSON would say something else, it says nothing and the literal is used.
+      for (const v of [Buffer.from('a'), NaN, Infinity, 5n, new Map([[1, 2]]), 'lone \ud800', new Uint8Array(2), () => 1]) {
+        assert.equal(toJson([v]), undefined, String(v));
+      }
+      assert.equal(toJson([2 ** 53, -0, 1e21, 'a"b\\c\n\x01é😀', null, true, { x: [1] }]),
+        '[9007199254740992.0,-0.0,1e+21,"a\\"b\\\\c\\n\\u0001é😀",null,true,{"x":[1]}]');
     });
 
     test('every byte value and every string escape', { timeout: 20000 }, () => {

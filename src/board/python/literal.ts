@@ -28,26 +28,58 @@
  */
 export function toPython(value: unknown): string {
   const out: string[] = [];
-  writeValue(value, out, [], 'value');
+  writeValue(value, out, [], 'value', false);
+  return out.join('');
+}
+
+/** Thrown inside the JSON writer for a value JSON cannot carry exactly (toJson then says undefined). */
+class NotJson extends Error {}
+
+/**
+ * The same value as toPython() writes, as JSON text that MicroPython's json.loads() (written in C)
+ * turns into exactly the object the Python literal compiles to, without running the compiler; or
+ * undefined when JSON cannot say it: bytes, non-finite floats, BigInt, Map, lone surrogates, and
+ * everything toPython() refuses. Numbers are spelled as toPython() spells them (an integral
+ * non-safe number stays a float). The text has no control characters and no line break.
+ */
+export function toJson(value: unknown): string | undefined {
+  const out: string[] = [];
+  try {
+    writeValue(value, out, [], 'value', true);
+  } catch {
+    return undefined;
+  }
   return out.join('');
 }
 
 /** A Python str literal (single-quoted) for a JavaScript string. */
 export function pyString(s: string): string {
-  let out = "'";
+  return quote(s, false);
+}
+
+/**
+ * A string literal: Python's (single quotes, \xNN controls, \uNNNN for a lone surrogate, which
+ * MicroPython keeps) or JSON's (double quotes, \u00NN controls; a lone surrogate has no JSON form
+ * MicroPython reads back, so NotJson).
+ */
+function quote(s: string, json: boolean): string {
+  const q = json ? '"' : "'";
+  const qc = q.charCodeAt(0);
+  let out = q;
   let plainFrom = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     let esc: string | undefined;
     if (c === 0x5c) esc = '\\\\';
-    else if (c === 0x27) esc = "\\'";
+    else if (c === qc) esc = '\\' + q;
     else if (c === 0x0a) esc = '\\n';
     else if (c === 0x0d) esc = '\\r';
     else if (c === 0x09) esc = '\\t';
-    else if (c < 0x20 || c === 0x7f) esc = '\\x' + hex2(c);
+    else if (c < 0x20 || c === 0x7f) esc = (json ? '\\u00' : '\\x') + hex2(c);
     else if (c >= 0xd800 && c <= 0xdfff) {
       const next = s.charCodeAt(i + 1);
       if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) { i++; continue; } // a proper pair: keep as text
+      if (json) throw new NotJson();
       // A lone surrogate has no UTF-8 form; MicroPython's \u escape stores it and repr prints it back.
       esc = '\\u' + c.toString(16).padStart(4, '0');
     }
@@ -56,7 +88,7 @@ export function pyString(s: string): string {
       plainFrom = i + 1;
     }
   }
-  return out + s.slice(plainFrom) + "'";
+  return out + s.slice(plainFrom) + q;
 }
 
 /** How each byte value reads inside a bytes literal. */
@@ -108,79 +140,86 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-function writeValue(v: unknown, out: string[], stack: object[], where: string): void {
+function writeValue(v: unknown, out: string[], stack: object[], where: string, json: boolean): void {
   switch (typeof v) {
-    case 'undefined': out.push('None'); return;
-    case 'boolean': out.push(v ? 'True' : 'False'); return;
-    case 'number': out.push(pyNumber(v)); return;
-    case 'bigint': out.push(v.toString()); return;
-    case 'string': out.push(pyString(v)); return;
+    case 'undefined': out.push(json ? 'null' : 'None'); return;
+    case 'boolean': out.push(json ? (v ? 'true' : 'false') : (v ? 'True' : 'False')); return;
+    case 'number':
+      if (json && !Number.isFinite(v)) throw new NotJson();
+      out.push(pyNumber(v));
+      return;
+    case 'bigint':
+      if (json) throw new NotJson();
+      out.push(v.toString());
+      return;
+    case 'string': out.push(quote(v, json)); return;
     case 'function':
     case 'symbol':
       throw new TypeError(`Cannot write ${describe(v)} as a Python literal (at ${where}): only data can go to the board`);
   }
-  if (v === null) { out.push('None'); return; }
+  if (v === null) { out.push(json ? 'null' : 'None'); return; }
   const obj = v as object;
   if (stack.includes(obj)) {
     throw new TypeError(`Cannot write a circular structure as a Python literal (at ${where} it contains itself)`);
   }
   stack.push(obj);
   try {
-    writeObject(obj, out, stack, where);
+    writeObject(obj, out, stack, where, json);
   } finally {
     stack.pop();
   }
 }
 
-function writeObject(v: object, out: string[], stack: object[], where: string): void {
+function writeObject(v: object, out: string[], stack: object[], where: string, json: boolean): void {
+  if (json && (v instanceof Uint8Array || v instanceof ArrayBuffer || v instanceof DataView || v instanceof Map)) throw new NotJson();
   if (v instanceof Uint8Array) { out.push(pyBytes(v)); return; }
   if (v instanceof ArrayBuffer) { out.push(pyBytes(new Uint8Array(v))); return; }
   if (v instanceof DataView) { out.push(pyBytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))); return; }
-  if (ArrayBuffer.isView(v)) { writeSequence(Array.from(v as unknown as ArrayLike<unknown>), '[', ']', out, stack, where); return; }
-  if (Array.isArray(v)) { writeSequence(v, '[', ']', out, stack, where); return; }
-  if (v instanceof Set) { writeSequence([...v], '[', ']', out, stack, where); return; }
-  if (v instanceof Map) { writeDict([...v.entries()], out, stack, where, true); return; }
+  if (ArrayBuffer.isView(v)) { writeSequence(Array.from(v as unknown as ArrayLike<unknown>), '[', ']', out, stack, where, json); return; }
+  if (Array.isArray(v)) { writeSequence(v, '[', ']', out, stack, where, json); return; }
+  if (v instanceof Set) { writeSequence([...v], '[', ']', out, stack, where, json); return; }
+  if (v instanceof Map) { writeDict([...v.entries()], out, stack, where, true, false); return; }
   if (v instanceof Date) {
     if (Number.isNaN(v.getTime())) throw new TypeError(`Cannot write an invalid Date as a Python literal (at ${where})`);
-    out.push(pyString(v.toISOString()));
+    out.push(quote(v.toISOString(), json));
     return;
   }
   if (v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof BigInt) {
-    writeValue(v.valueOf(), out, stack, where);
+    writeValue(v.valueOf(), out, stack, where, json);
     return;
   }
   if (isPlainObject(v)) {
-    writeDict(Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]]), out, stack, where, false);
+    writeDict(Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]]), out, stack, where, false, json);
     return;
   }
   const toJSON = (v as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
-    writeValue(toJSON.call(v), out, stack, where);
+    writeValue(toJSON.call(v), out, stack, where, json);
     return;
   }
   throw new TypeError(`Cannot write ${describe(v)} as a Python literal (at ${where}): pass plain data (objects, arrays, strings, numbers, Buffers)`);
 }
 
-function writeSequence(items: unknown[], open: string, close: string, out: string[], stack: object[], where: string): void {
+function writeSequence(items: unknown[], open: string, close: string, out: string[], stack: object[], where: string, json: boolean): void {
   out.push(open);
   // Array.from/index access so sparse holes become None rather than vanishing.
   for (let i = 0; i < items.length; i++) {
-    if (i > 0) out.push(', ');
-    writeValue(items[i], out, stack, `${where}[${i}]`);
+    if (i > 0) out.push(json ? ',' : ', ');
+    writeValue(items[i], out, stack, `${where}[${i}]`, json);
   }
   if (open === '(' && items.length === 1) out.push(',');
   out.push(close);
 }
 
-function writeDict(entries: [unknown, unknown][], out: string[], stack: object[], where: string, anyKeys: boolean): void {
+function writeDict(entries: [unknown, unknown][], out: string[], stack: object[], where: string, anyKeys: boolean, json: boolean): void {
   out.push('{');
   entries.forEach(([k, val], i) => {
-    if (i > 0) out.push(', ');
+    if (i > 0) out.push(json ? ',' : ', ');
     const keyWhere = `${where}[${typeof k === 'string' ? JSON.stringify(k) : String(k)}]`;
     if (anyKeys) writeKey(k, out, stack, keyWhere);
-    else out.push(pyString(k as string));
-    out.push(': ');
-    writeValue(val, out, stack, keyWhere);
+    else out.push(quote(k as string, json));
+    out.push(json ? ':' : ': ');
+    writeValue(val, out, stack, keyWhere, json);
   });
   out.push('}');
 }
@@ -188,13 +227,13 @@ function writeDict(entries: [unknown, unknown][], out: string[], stack: object[]
 /** Map keys must be hashable in Python: arrays become tuples, objects are refused. */
 function writeKey(k: unknown, out: string[], stack: object[], where: string): void {
   if (Array.isArray(k)) {
-    writeSequence(k, '(', ')', out, stack, where);
+    writeSequence(k, '(', ')', out, stack, where, false);
     return;
   }
   if (k !== null && typeof k === 'object' && !(k instanceof Uint8Array) && !(k instanceof Date)) {
     throw new TypeError(`Cannot use ${describe(k)} as a Python dict key (at ${where}): use a string, number or array`);
   }
-  writeValue(k, out, stack, where);
+  writeValue(k, out, stack, where, false);
 }
 
 // ---------------------------------------------------------------------------------------------
