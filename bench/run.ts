@@ -7,7 +7,9 @@
  *    (one raw exec per 256-byte chunk)
  *  - memory per virtual board
  * against the virtual board in-process and, when socat is installed, over a real pty.
- * BENCH_CALLS=N sets the number of calls; BENCH_ONLY=inprocess|pty runs one half.
+ * The three call paths run side by side, taking turns a block of calls at a time.
+ * BENCH_CALLS=N sets the number of calls (default 2000); BENCH_ONLY=inprocess|pty runs one half;
+ * BENCH_DECILES=1 also prints each call path's deciles (in microseconds).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,9 +22,9 @@ import { CountingLink } from './counting-link';
 import { servePty, type PtyEndpoint } from './pty-endpoint';
 import { memoryFigures } from './memory';
 
-const CALLS = Number(process.env.BENCH_CALLS || 500);
+const CALLS = Number(process.env.BENCH_CALLS || 2000);
 
-interface CallFigures { median: number; p99: number; perSec: number; bytes: number; roundTrips: number }
+interface CallFigures { median: number; p99: number; perSec: number; bytes: number; roundTrips: number; deciles: number[] }
 
 function stats(times: number[], counter: CountingLink, n: number): CallFigures {
   const sorted = [...times].sort((a, b) => a - b);
@@ -33,49 +35,78 @@ function stats(times: number[], counter: CountingLink, n: number): CallFigures {
     perSec: 1000 / (total / n),
     bytes: (counter.bytesIn + counter.bytesOut) / n,
     roundTrips: counter.roundTrips / n,
+    deciles: [1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => sorted[Math.floor(sorted.length * d / 10)]),
   };
 }
 
-async function timeCalls(n: number, counter: CountingLink, call: (i: number) => Promise<unknown>): Promise<CallFigures> {
-  for (let i = 0; i < 20; i++) await call(i); // warm-up
-  counter.reset();
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    await call(i);
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return stats(times, counter, n);
+/** One way of making the call, open and warmed up, ready to be timed a block at a time. */
+interface Setup {
+  name: string;
+  counter: CountingLink;
+  call(i: number): Promise<unknown>;
+  times: number[];
+  close(): Promise<void>;
 }
 
 const TASK = 'def add(a, b):\n    return a + b\n';
+/** Calls per timed block; the setups take turns block by block (in rotating order). */
+const BLOCK = 50;
 
-/** The Device's call path (dispatcher loop when the board runs it). */
-async function benchDevice(port: string, dispatcher: boolean): Promise<CallFigures> {
+/** The Device's call path (dispatcher loop when the board runs it, else one raw exec per call). */
+async function deviceSetup(name: string, port: string, dispatcher: boolean): Promise<Setup> {
   let counter!: CountingLink;
   const dev = new Device({ port, softReset: true }, (p, o) => (counter = new CountingLink(createLink(p, o))));
   dev.useDispatcher = dispatcher;
   await dev.connect();
   await dev.define('bench', TASK);
-  const f = await timeCalls(CALLS, counter, (i) => dev.call('add', [i, 1]));
-  await dev.close();
-  return f;
+  return { name, counter, times: [], call: (i) => dev.call('add', [i, 1]), close: () => dev.close() };
 }
 
 /** What Belay does per call: one raw-REPL exec (raw-paste where offered) printing a tagged repr. */
-async function benchBaseline(port: string): Promise<CallFigures> {
+async function baselineSetup(port: string): Promise<Setup> {
   const counter = new CountingLink(createLink(port, {}));
   await counter.open();
   const repl = new RawRepl(counter, port);
   await repl.enterRaw(true);
   await repl.exec(TASK, 5000);
-  const f = await timeCalls(CALLS, counter, async (i) => {
-    const r = await repl.exec(`print('_BELAYR' + repr(add(${i}, 1)))`, 5000);
-    if (!r.stdout.toString().startsWith('_BELAYR')) throw new Error('baseline call failed: ' + r.stderr.toString());
-  });
-  await repl.exitRaw();
-  await counter.close();
-  return f;
+  return {
+    name: 'baseline: Belay-style raw exec',
+    counter,
+    times: [],
+    call: async (i) => {
+      const r = await repl.exec(`print('_BELAYR' + repr(add(${i}, 1)))`, 5000);
+      if (!r.stdout.toString().startsWith('_BELAYR')) throw new Error('baseline call failed: ' + r.stderr.toString());
+    },
+    close: async () => {
+      await repl.exitRaw();
+      await counter.close();
+    },
+  };
+}
+
+/**
+ * Times CALLS calls on every setup. The setups take turns, a block of calls each in an order that
+ * rotates, so whatever the machine does meanwhile (other processes, CPU frequency, a GC) falls on
+ * all of them alike and the ratios compare like with like.
+ */
+async function timeInterleaved(setups: Setup[]): Promise<CallFigures[]> {
+  for (const s of setups) {
+    for (let i = 0; i < 50; i++) await s.call(i); // warm-up
+    s.counter.reset();
+  }
+  const rounds = Math.ceil(CALLS / BLOCK);
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < setups.length; k++) {
+      const s = setups[(r + k) % setups.length];
+      const n = Math.min(BLOCK, CALLS - r * BLOCK);
+      for (let i = 0; i < n; i++) {
+        const t = process.hrtime.bigint();
+        await s.call(i);
+        s.times.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+    }
+  }
+  return setups.map((s) => stats(s.times, s.counter, s.times.length));
 }
 
 function makeFolder(): string {
@@ -149,14 +180,27 @@ function printCalls(title: string, rows: [string, CallFigures][]): void {
   const [, base] = rows[rows.length - 1];
   console.log(`  => dispatcher vs baseline: ${(fast.median / base.median * 100).toFixed(0)}% of the median round trip, ` +
     `${(fast.bytes / base.bytes * 100).toFixed(0)}% of the bytes on the wire (targets: <= 50%, <= 33%)`);
+  if (process.env.BENCH_DECILES) {
+    console.log('  deciles, us:');
+    for (const [name, f] of rows) console.log(`    ${name.padEnd(32)}${f.deciles.map((d) => (d * 1000).toFixed(0).padStart(6)).join('')}`);
+  }
 }
 
-async function benchPort(title: string, port: string, folder: string): Promise<void> {
-  printCalls(title, [
-    ['Device (dispatcher loop)', await benchDevice(port, true)],
-    ['Device (one raw exec per call)', await benchDevice(port, false)],
-    ['baseline: Belay-style raw exec', await benchBaseline(port)],
-  ]);
+async function benchCalls(title: string, ports: [string, string, string]): Promise<void> {
+  const setups = [
+    await deviceSetup('Device (dispatcher loop)', ports[0], true),
+    await deviceSetup('Device (one raw exec per call)', ports[1], false),
+    await baselineSetup(ports[2]),
+  ];
+  try {
+    const figures = await timeInterleaved(setups);
+    printCalls(title, setups.map((s, i) => [s.name, figures[i]]));
+  } finally {
+    for (const s of setups) await s.close();
+  }
+}
+
+async function benchSyncs(title: string, port: string, folder: string): Promise<void> {
   const s = await benchSync(port, folder);
   const b = await benchBelayUpload(port, folder);
   const kb = s.bytes / 1024;
@@ -169,19 +213,28 @@ async function benchPort(title: string, port: string, folder: string): Promise<v
 
 async function main(): Promise<void> {
   const folder = makeFolder();
+  const id = process.pid;
   try {
-    if (process.env.BENCH_ONLY !== 'pty') await benchPort('virtual board, in-process', `virtual:bench-${process.pid}`, folder);
-    let pty: PtyEndpoint | undefined;
-    try {
-      if (process.env.BENCH_ONLY !== 'inprocess') pty = await servePty(`bench-pty-${process.pid}`);
-    } catch (e) {
-      console.log(`\n(pty figures skipped: ${(e as Error).message})`);
+    if (process.env.BENCH_ONLY !== 'pty') {
+      const title = 'virtual board, in-process';
+      await benchCalls(title, [`virtual:bench-${id}-a`, `virtual:bench-${id}-b`, `virtual:bench-${id}-c`]);
+      await benchSyncs(title, `virtual:bench-${id}-a`, folder);
     }
-    if (pty) {
+    if (process.env.BENCH_ONLY !== 'inprocess') {
+      const ptys: PtyEndpoint[] = [];
       try {
-        await benchPort('virtual board over a pty', pty.path, folder);
+        for (const k of ['a', 'b', 'c']) ptys.push(await servePty(`bench-pty-${id}-${k}`));
+      } catch (e) {
+        console.log(`\n(pty figures skipped: ${(e as Error).message})`);
+      }
+      try {
+        if (ptys.length === 3) {
+          const title = 'virtual board over a pty';
+          await benchCalls(title, [ptys[0].path, ptys[1].path, ptys[2].path]);
+          await benchSyncs(title, ptys[0].path, folder);
+        }
       } finally {
-        await pty.close();
+        for (const p of ptys) await p.close();
       }
     }
     if (!process.env.BENCH_ONLY) await memoryFigures();
