@@ -19,7 +19,9 @@
  * which costs more than the call itself; only in the loop, and only when the host's JSON says
  * exactly what the Python literals would); "w<0|1><path>\t<data>" write
  * (0) or append (1) file data without compiling it (the board's lexer costs far more per byte than
- * decoding base64 or hex, whichever the board does natively: __belay_enc); "q" leaves the dispatcher loop.
+ * decoding base64 or hex, whichever the board does natively: __belay_enc), which the loop takes as
+ * "W<0|1><length>\t<path>" followed by exactly length characters of data (one read instead of
+ * readline's byte at a time); "q" leaves the dispatcher loop.
  *
  * The dispatcher loop (__belay_loop) keeps one raw-REPL exec running and reads requests from stdin:
  * a call is then one line each way instead of a full raw-REPL exchange, and the board does not
@@ -103,17 +105,19 @@ def __belay_op(line):
             r = f(*__belay_jl(line[i:]))
         elif k == 'w':
             i = line.index('\t')
-            f = open(line[2:i], 'ab' if line[1] == '1' else 'wb')
-            try:
-                f.write(__belay_a2b(line[i + 1:]))
-            finally:
-                f.close()
+            __belay_wf(line[2:i], line[1], line[i + 1:])
             r = None
         else:
             r = eval(line[1:], g)
         __belay_res(r)
     except BaseException as e:
         __belay_out('\x1eE' + __belay_exc(e) + '\n')
+def __belay_wf(p, a, d):
+    f = open(p, 'ab' if a == '1' else 'wb')
+    try:
+        f.write(__belay_a2b(d))
+    finally:
+        f.close()
 def __belay_res(r):
     if type(r) is __belay_gen:
         n = 0
@@ -125,6 +129,7 @@ def __belay_res(r):
         __belay_out('\x1eR' + repr(r) + '\n')
 def __belay_loop():
     rd = sys.stdin.readline
+    rn = sys.stdin.read
     wr = sys.stdout.write
     g = globals()
     jl = __belay_jl
@@ -145,6 +150,19 @@ def __belay_loop():
                     __belay_res(r)
                 else:
                     wr('\x1eR' + repr(r) + '\n')
+            except BaseException as e:
+                wr('\x1eE' + __belay_exc(e) + '\n')
+            continue
+        if line[:1] == 'W':
+            # File data of a known length follows the line: read in one go, not a byte at a time.
+            try:
+                i = line.index('\t')
+                n = int(line[2:i])
+                d = rn(n)
+                while len(d) < n:
+                    d += rn(n - len(d))
+                __belay_wf(line[i + 1:-1], line[1], d)
+                wr('\x1eRNone\n')
             except BaseException as e:
                 wr('\x1eE' + __belay_exc(e) + '\n')
             continue

@@ -387,7 +387,7 @@ export class Device extends EventEmitter implements DeviceApi {
     try {
       if (this.loop) {
         if (ms) this.watch(p, ms);
-        await repl.write(line + '\n');
+        await repl.write(loopLine(line));
         const r = await result;
         return { ...r, stdout: text(p.stdout), values: p.values };
       }
@@ -622,6 +622,17 @@ class TimeoutFired extends Error {}
 function text(parts: Buffer[]): string {
   if (parts.length === 0) return '';
   return Buffer.concat(parts).toString('utf8').replace(/\r\n/g, '\n');
+}
+
+/**
+ * A request as the loop reads it: file data ("w" lines) goes after a "W" line that gives its length,
+ * so the board reads it in one go (readline takes a byte per call).
+ */
+function loopLine(line: string): string {
+  if (line[0] !== 'w') return line + '\n';
+  const tab = line.indexOf('\t');
+  const data = line.slice(tab + 1);
+  return `W${line[1]}${data.length}\t${line.slice(2, tab)}\n${data}`;
 }
 
 /** A call's result; small ints, the commonest, skip the literal parser. */

@@ -93,10 +93,11 @@ for (const dispatcher of [true, false]) {
   });
 }
 
-test('calls whose arguments JSON can carry skip the board\'s compiler; the others, and errors, are the same', { timeout: 30000 }, async () => {
+/** A Device whose link keeps what the host writes, a write per entry. */
+function tapped(name: string): { d: Device; lines: string[]; link: Link } {
   const lines: string[] = [];
   let link!: Link;
-  const d = new Device({ port: `virtual:dev-json-${process.pid}`, timeout: 10 }, (p, o) => {
+  const d = new Device({ port: `virtual:dev-${name}-${process.pid}`, timeout: 10 }, (p, o) => {
     link = createLink(p, o);
     const write = link.write.bind(link);
     link.write = (data: Uint8Array) => {
@@ -106,6 +107,28 @@ test('calls whose arguments JSON can carry skip the board\'s compiler; the other
     return link;
   });
   devices.push(d);
+  return { d, lines, get link() { return link; } };
+}
+
+test('file data in the loop follows a line that gives its length; a failed write leaves the loop in step', { timeout: 30000 }, async () => {
+  const { d, lines } = tapped('wlen');
+  await d.connect();
+  const data = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 13) & 255));
+  const enc = (await d.exec('__belay_enc')).value as BufferEncoding;
+  lines.length = 0;
+  await d.request(`w0/w.bin\t${data.toString(enc)}`);
+  const text = data.toString(enc);
+  assert.deepEqual(lines, [`W0${text.length}\t/w.bin\n${text}`]);
+  assert.ok(((await d.exec('open("/w.bin", "rb").read()')).value as Buffer).equals(data));
+  // Into a folder that does not exist: the board's error, and the data was still read to its end.
+  await assert.rejects(d.request(`w0/no/such/dir/x.bin\t${text}`), (e: unknown) => e instanceof BoardError && e.type === 'OSError');
+  assert.equal((await d.exec('6 * 7')).value, 42);
+  await d.exec('import os\nos.remove("/w.bin")');
+});
+
+test('calls whose arguments JSON can carry skip the board\'s compiler; the others, and errors, are the same', { timeout: 30000 }, async () => {
+  const tap = tapped('json');
+  const { d, lines } = tap;
   await d.connect();
   await d.define('k-echo', 'def echo(*a, **k):\n    return [list(a), k]\n');
   lines.length = 0;
@@ -131,7 +154,7 @@ test('calls whose arguments JSON can carry skip the board\'s compiler; the other
   // A board without json gets every call as a Python literal.
   await d.exec('__belay_jl = None');
   // A Ctrl-C between calls ends the loop; the next call starts it again, which now says: no json.
-  await link.write(Buffer.from([3]));
+  await tap.link.write(Buffer.from([3]));
   await new Promise((r) => setTimeout(r, 500));
   lines.length = 0;
   assert.deepEqual((await d.call('echo', [1])).value, [[1], {}]);
