@@ -97,12 +97,6 @@ def __belay_op(line):
                 r = None
             else:
                 r = eval(c, g)
-        elif k == 'j':
-            i = line.index('[')
-            f = g.get(line[1:i])
-            if f is None:
-                f = eval(line[1:i], g)
-            r = f(*__belay_jl(line[i:]))
         elif k == 'w':
             i = line.index('\t')
             __belay_wf(line[2:i], line[1], line[i + 1:])

@@ -658,14 +658,14 @@ function callExpr(name: string, args: unknown[], kwargs: Record<string, unknown>
   checkName(name);
   const parts = args.map((a) => toPython(a));
   for (const [k, v] of Object.entries(kwargs)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`not a Python keyword argument name: ${k}`);
+    checkName(k, 'keyword argument');
     parts.push(`${k}=${toPython(v)}`);
   }
   return `${name}(${parts.join(',')})`;
 }
 
-function checkName(name: string): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a Python function name: ${name}`);
+function checkName(name: string, what = 'function'): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a Python ${what} name: ${name}`);
 }
 
 /** Drops the agent's own frames so a traceback shows only the user's code. */

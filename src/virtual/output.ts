@@ -3,7 +3,7 @@ import type { ByteRing } from './shared';
 /**
  * What an interpreter prints, on its way to the host. The port writes bare "\n"; a board's UART
  * writes "\r\n", so a lone LF becomes CRLF. Bytes go straight into a shared ring that the host reads
- * when told (one message per batch): "OK" followed by a busy loop still reaches the host at once.
+ * when told (one Atomics.notify per batch): "OK" followed by a busy loop still reaches the host at once.
  */
 const TAIL = 64; // power of two, more than recent() needs
 
@@ -21,7 +21,7 @@ export class Output {
   private pending = new Uint8Array(256);
   private pendingLen = 0;
 
-  constructor(private readonly ring: ByteRing, private readonly tell: () => void) {}
+  constructor(private readonly ring: ByteRing) {}
 
   write(bytes: Uint8Array): void {
     // Room for every byte doubled (LF -> CRLF).
@@ -76,7 +76,7 @@ export class Output {
     while (from < this.pendingLen) {
       const n = this.ring.put(this.pending.subarray(from, this.pendingLen));
       from += n;
-      if (n > 0 && this.ring.claimNotify()) this.tell();
+      if (n > 0 && this.ring.claimNotify()) this.ring.tell();
       if (from < this.pendingLen) this.ring.waitRoom(50);
     }
     this.pendingLen = 0;

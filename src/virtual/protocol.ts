@@ -27,7 +27,7 @@ export type ToWorker =
 
 export type ToHost =
   | { t: 'ready'; memory: WebAssembly.Memory; kbd: KbdWord[]; heapBytes: number }
-  /** output is waiting in the worker's output ring */
+  /** output is waiting in the worker's output ring (told through the ring, never posted: see Interpreter) */
   | { t: 'out' }
   | { t: 'pin'; id: number }
   /** the parent's memory at start_new_thread, and its C stack pointer then */

@@ -32,8 +32,7 @@ const post = (m: ToHost, transfer?: ArrayBuffer[]) => port.postMessage(m, transf
 
 const memory = new WebAssembly.Memory({ initial: init.wasm.initialPages, maximum: init.wasm.maximumPages, shared: true });
 const ctrl = new Int32Array(init.shared.ctrl);
-const outRing = new ByteRing(init.outRing);
-const out = new Output(outRing, () => outRing.tell());
+const out = new Output(new ByteRing(init.outRing));
 let exportsRef: any;
 let imports: any;
 let mem32 = new Int32Array(memory.buffer);
