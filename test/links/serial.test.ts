@@ -1,23 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
+import { autoDetect } from '@serialport/bindings-cpp';
 import { SerialLink } from '../../src/board/link/serial';
 import { LinkError } from '../../src/board/link/link';
 import { openPtyPair, PtyPair } from '../support/pty';
 import { collect, patternBytes } from '../support/bytes';
 
-/** A plain SerialPort on the far end of the pty pair, standing in for the board. */
-async function openPeer(path: string): Promise<SerialPort> {
-  const peer = new SerialPort({ path, baudRate: 115200, autoOpen: false });
+/** A plain port (bindings-cpp without our hang-up fix) on the far end of the pty pair, standing in for the board. */
+async function openPeer(path: string): Promise<SerialPortStream> {
+  const peer = new SerialPortStream({ binding: autoDetect(), path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => peer.open((err) => (err ? reject(err) : resolve())));
   return peer;
 }
 
-async function withPair(fn: (pair: PtyPair, link: SerialLink, peer: SerialPort) => Promise<void>): Promise<void> {
+async function withPair(fn: (pair: PtyPair, link: SerialLink, peer: SerialPortStream) => Promise<void>): Promise<void> {
   const pair = await openPtyPair();
   const link = new SerialLink(pair.a, { baud: 115200 });
-  let peer: SerialPort | undefined;
+  let peer: SerialPortStream | undefined;
   try {
     await link.open();
     peer = await openPeer(pair.b);

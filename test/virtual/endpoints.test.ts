@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
+import { autoDetect } from '@serialport/bindings-cpp';
 import { servePty, serveTcp } from '../../src/virtual/serve';
 import { Collector, removeDir, sleep, tempDir } from './helpers';
 
@@ -86,7 +87,7 @@ test('a raw-REPL session over a real pty made by socat', { timeout: 30000 }, asy
   const dir = tempDir('pty');
   const link = path.join(dir, 'ttyVIRTUAL');
   const ep = await servePty(link, { name: 'ep-pty', fsDir: path.join(dir, 'fs') });
-  const port = new SerialPort({ path: link, baudRate: 115200, autoOpen: false });
+  const port = new SerialPortStream({ binding: autoDetect(), path: link, baudRate: 115200, autoOpen: false });
   try {
     await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
     const send = (b: Buffer) => new Promise<void>((resolve, reject) => port.write(b, (e) => (e ? reject(e) : port.drain(() => resolve()))));

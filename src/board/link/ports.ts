@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { SerialPort } from 'serialport';
+import { serialBinding } from './serial-binding';
 import { LinkError } from './link';
 
 export const DEFAULT_WEBREPL_PORT = 8266;
@@ -104,7 +104,7 @@ const BOARD_DEVICE = /^(ttyACM\d+|ttyUSB\d+|(tty|cu)\.(usbmodem|usbserial|SLAB_U
  * boards and says why in `error`.
  */
 export async function listSerialPorts(sources: PortListSources = {}): Promise<{ ports: SerialPortInfo[]; error?: string }> {
-  const list = sources.list ?? (() => SerialPort.list());
+  const list = sources.list ?? (() => serialBinding.list());
   try {
     const ports = (await list()).map(pick);
     // USB boards first: they carry a vendor id, built-in UARTs (ttyS*) do not.

@@ -1,16 +1,18 @@
 import { read as fsRead } from 'node:fs';
 import { promisify } from 'node:util';
-import { SerialPort } from 'serialport';
+import { autoDetect } from '@serialport/bindings-cpp';
 import type { LinuxPortBinding, DarwinPortBinding } from '@serialport/bindings-cpp';
+// package.json pins @serialport/bindings-cpp exactly: this reaches into its dist/, which is no API.
 import { unixRead } from '@serialport/bindings-cpp/dist/unix-read';
 
 const readAsync = promisify(fsRead);
 
 /**
  * On Linux and macOS a tty that hangs up (USB unplug, the far end of a pty closing) reads 0 bytes
- * forever, and serialport 13 retries such reads in a busy loop instead of reporting a disconnect.
- * The port is opened non-blocking, so a read with no data fails with EAGAIN: 0 bytes can only mean
- * hang-up. Report it as an I/O error, which serialport turns into its 'close' with a disconnect error.
+ * forever, and bindings-cpp retries such reads in a busy loop instead of reporting a disconnect
+ * (serialport/bindings-cpp#162). The port is opened non-blocking, so a read with no data fails with
+ * EAGAIN: 0 bytes can only mean hang-up. Report it as an I/O error, which @serialport/stream turns
+ * into its 'close' with a disconnect error.
  */
 async function readOrHangUp(...args: Parameters<typeof readAsync>): Promise<{ bytesRead: number; buffer: NodeJS.ArrayBufferView }> {
   const result = await readAsync(...args);
@@ -22,9 +24,12 @@ async function readOrHangUp(...args: Parameters<typeof readAsync>): Promise<{ by
 
 type UnixPort = LinuxPortBinding | DarwinPortBinding;
 
-const detected = SerialPort.binding;
+const detected = autoDetect();
 
-/** The platform's serialport binding, with hang-up detection on Unix (see readOrHangUp). */
+/**
+ * The platform's serial binding, with hang-up detection on Unix (see readOrHangUp). Its `list()`
+ * rejects where the system cannot list ports (no udevadm in a container, say): callers fall back.
+ */
 export const serialBinding: typeof detected = process.platform === 'win32' ? detected : {
   list: () => detected.list(),
   async open(options: Parameters<typeof detected.open>[0]) {
