@@ -5,6 +5,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import ignore from 'ignore';
 import { minify as minifyPython } from './python/minify';
 
 export { BOARD_HASH_SNIPPET, BOARD_WRITE_SNIPPET, encodeChunk } from './python/sync-snippets';
@@ -17,88 +18,27 @@ export function fnv1a32(data: Uint8Array): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// gitignore-style patterns
+// gitignore patterns
 // ---------------------------------------------------------------------------------------------
 
 /** Always ignored, before the user's patterns (which may re-include them with `!`). */
 export const DEFAULT_IGNORE = ['*.pyc', '__pycache__', '.DS_Store'];
 
-interface Rule {
-  re: RegExp;
-  negate: boolean;
-  dirOnly: boolean;
-}
-
 /**
- * A matcher for gitignore-style patterns, applied to paths relative to the synced folder with '/'
- * separators ('lib/x.py'). Supported as in git: blank lines and `#` comments, `!` negation (the last
- * matching pattern wins), a leading `/` or any inner `/` anchoring to the folder root, a trailing `/`
- * for folders only, `*`, `?`, `[a-z]` / `[!a-z]`, and `**` (leading, trailing, and between slashes), `\` escapes.
- * As in git, nothing inside an ignored folder can be re-included.
+ * A matcher for .gitignore patterns, with git's semantics (the `ignore` package, which eslint and
+ * prettier use), applied to paths relative to the synced folder with '/' separators ('lib/x.py').
+ * As in git, the last matching pattern wins and nothing inside an ignored folder can be re-included.
+ * Case-sensitive, as git is by default on Linux, so a sync ignores the same files on every host.
  * DEFAULT_IGNORE is always applied first.
  */
 export function ignoreMatcher(patterns: string[]): (relPath: string, isDir: boolean) => boolean {
-  const rules = [...DEFAULT_IGNORE, ...patterns].map(compileRule).filter((r): r is Rule => r !== undefined);
-  const decide = (p: string, isDir: boolean): boolean => {
-    let ignored = false;
-    for (const r of rules) if ((!r.dirOnly || isDir) && r.re.test(p)) ignored = !r.negate;
-    return ignored;
-  };
+  const rules = ignore({ ignorecase: false }).add(DEFAULT_IGNORE).add(patterns);
   return (relPath: string, isDir: boolean): boolean => {
     const parts = relPath.split('/').filter((s) => s !== '' && s !== '.');
-    for (let i = 1; i < parts.length; i++) if (decide(parts.slice(0, i).join('/'), true)) return true;
-    return parts.length > 0 && decide(parts.join('/'), isDir);
+    if (parts.length === 0) return false; // the synced folder itself
+    // A trailing '/' is how `ignore` tells a folder, for patterns such as `build/`.
+    return rules.ignores(parts.join('/') + (isDir ? '/' : ''));
   };
-}
-
-function compileRule(line: string): Rule | undefined {
-  let p = line.replace(/(?<!\\)\s+$/, '');
-  if (p === '' || p.startsWith('#')) return undefined;
-  let negate = false;
-  if (p.startsWith('!')) { negate = true; p = p.slice(1); }
-  else if (p.startsWith('\\!') || p.startsWith('\\#')) p = p.slice(1);
-  let dirOnly = false;
-  if (p.endsWith('/')) { dirOnly = true; p = p.replace(/\/+$/, ''); }
-  const anchored = p.includes('/');
-  p = p.replace(/^\/+/, '');
-  if (p === '') return undefined;
-  const body = globToRegex(p);
-  return { re: new RegExp(anchored ? `^${body}$` : `^(?:.*/)?${body}$`), negate, dirOnly };
-}
-
-function globToRegex(glob: string): string {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*' && glob[i + 1] === '*') {
-      const atStart = i === 0 || glob[i - 1] === '/';
-      const atEnd = i + 2 === glob.length || glob[i + 2] === '/';
-      if (atStart && atEnd) {
-        if (i + 2 === glob.length) re += '.*';     // x/** : everything inside
-        else { re += '(?:.*/)?'; i++; }            // **/x and a/**/b : zero or more folders
-        i++;
-        continue;
-      }
-      i++;
-      re += '[^/]*';
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const close = glob.indexOf(']', i + 2);
-      if (close < 0) { re += '\\['; continue; }
-      let cls = glob.slice(i + 1, close);
-      if (cls.startsWith('!')) cls = '^' + cls.slice(1);
-      re += '[' + cls.replace(/\\/g, '\\\\').replace(/\//g, '') + ']';
-      i = close;
-    } else if (c === '\\' && i + 1 < glob.length) {
-      re += escapeRe(glob[++i]);
-    } else re += escapeRe(c);
-  }
-  return re;
-}
-
-function escapeRe(c: string): string {
-  return /[.*+?^${}()|[\]\\/]/.test(c) ? '\\' + c : c;
 }
 
 // ---------------------------------------------------------------------------------------------

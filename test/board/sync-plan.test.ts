@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import {
-  fnv1a32, ignoreMatcher, scanHostFolder, planSync, HostFile,
+  fnv1a32, ignoreMatcher, DEFAULT_IGNORE, scanHostFolder, planSync, HostFile,
   BOARD_HASH_SNIPPET, BOARD_WRITE_SNIPPET, encodeChunk,
-} from '../src/board/sync-plan';
-import { minify } from '../src/board/python/minify';
-import { parsePython, toPython } from '../src/board/python/literal';
-import { loadWasmPython, WasmPython } from './python/wasm-python';
+} from '../../src/board/sync-plan';
+import { minify } from '../../src/board/python/minify';
+import { parsePython, toPython } from '../../src/board/python/literal';
+import { loadWasmPython, WasmPython } from '../python/wasm-python';
 
 test('fnv1a32 test vectors from BELAY.md', () => {
   assert.equal(fnv1a32(Buffer.from('')), 0x811c9dc5);
@@ -66,6 +67,58 @@ describe('ignoreMatcher', () => {
 
   test('the defaults can be re-included', () => {
     assert.equal(ignoreMatcher(['!*.pyc'])('x.pyc', false), false);
+  });
+
+  test('a folder pattern, a parent re-included with a wildcard, escapes and trailing spaces', () => {
+    const m = ignoreMatcher(['out/', 'abc/*', '!abc/keep.txt', '\\#hash', 'trail.txt   ', 'space\\ ', 'x**y', 'CAPS']);
+    assert.equal(m('src/out', false), false, 'out/ leaves a file named out alone');
+    assert.equal(m('src/out/a.py', false), true);
+    assert.equal(m('abc/keep.txt', false), false, 'abc/* ignores what is inside abc, not abc: its content can come back');
+    assert.equal(m('abc/other.txt', false), true);
+    assert.equal(m('#hash', false), true);
+    assert.equal(m('trail.txt', false), true, 'unescaped trailing spaces are dropped');
+    assert.equal(m('space ', false), true, 'an escaped trailing space stays');
+    assert.equal(m('space', false), false);
+    assert.equal(m('xay', false), true, '** inside a name is one *');
+    assert.equal(m('x/y', false), false);
+    assert.equal(m('caps', false), false, 'case-sensitive');
+  });
+
+  test('ignores exactly the files git ignores for the same .gitignore', { timeout: 30000 }, async () => {
+    const patterns = [
+      'build/', '/root-only.txt', 'doc/*.txt', '**/logs', 'a/**/b', 'abc/*', '!abc/keep.txt', 'xyz/', '!xyz/keep.txt',
+      '*.log', '!important.log', '\\#hash.txt', '\\!bang.txt', 'trail.txt   ', '[abc]x.txt', '[!a]y.txt', '?.md',
+      '*.TXT', 'data/**/*.csv', '/vendor/*', '!/vendor/keep/', 'x**y.txt', '# a comment', 'deep/**', '!deep/k.py',
+    ];
+    const files = [
+      'build/out.py', 'src/build/out.py', 'lib/build', 'root-only.txt', 'sub/root-only.txt', 'doc/a.txt', 'doc/sub/b.txt',
+      'logs/x', 'src/logs/y', 'a/b/f', 'a/m/n/b/f', 'a/bb', 'abc/keep.txt', 'abc/drop.txt', 'xyz/keep.txt', 'xyz/drop.txt',
+      'x.log', 'important.log', 'sub/important.log', '#hash.txt', '!bang.txt', 'trail.txt', 'ax.txt', 'dx.txt', 'ay.txt',
+      'by.txt', 'a.md', 'ab.md', 'UP.TXT', 'up.txt', 'data/x.csv', 'data/y/z/w.csv', 'data/x.json', 'vendor/keep/k.py',
+      'vendor/other/o.py', 'vendor/top.py', 'xay.txt', 'x/y.txt', 'deep/k.py', 'deep/sub/k.py', 'main.py', 'lib/x.pyc',
+      'lib/__pycache__/c.py', '.DS_Store', 'lib/ok.py',
+    ];
+    const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'belay-gitignore-'));
+    try {
+      for (const f of files) {
+        await fsp.mkdir(path.dirname(path.join(root, f)), { recursive: true });
+        await fsp.writeFile(path.join(root, f), f);
+      }
+      await fsp.writeFile(path.join(root, '.gitignore'), [...DEFAULT_IGNORE, ...patterns, '/.gitignore'].join('\n') + '\n');
+      const git = (...args: string[]) => {
+        const r = spawnSync('git', ['-c', 'core.ignorecase=false', '-c', 'core.excludesFile=/dev/null', ...args], { cwd: root, encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout;
+      };
+      git('init', '-q');
+      const byGit = git('ls-files', '--others', '--exclude-standard', '-z').split('\0').filter((f) => f !== '').sort();
+      const { files: scanned } = await scanHostFolder(root, { ignore: [...patterns, '/.gitignore', '/.git/'], minify: false });
+      assert.deepEqual(scanned.map((f) => f.rel), byGit);
+      // The comparison means something only if both kinds of answer occur.
+      assert.ok(byGit.includes('abc/keep.txt') && !byGit.includes('xyz/keep.txt') && byGit.length < files.length - 10, byGit.join(' '));
+    } finally {
+      await fsp.rm(root, { recursive: true, force: true });
+    }
   });
 });
 
