@@ -8,7 +8,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const debianPackages = { socat: '/usr/bin/socat', chromium: '/usr/bin/chromium', mosquitto: '/usr/sbin/mosquitto' };
+const debianPackages = {
+  socat: '/usr/bin/socat',
+  chromium: '/usr/bin/chromium',
+  mosquitto: '/usr/sbin/mosquitto',
+  // the real-firmware tests (test/firmware): the micro:bit in QEMU and its MicroPython image
+  'qemu-system-arm': '/usr/bin/qemu-system-arm',
+  'firmware-microbit-micropython': '/usr/share/firmware-microbit-micropython/firmware.hex',
+};
 
 function ensureDebianPackages() {
   const missing = Object.entries(debianPackages).filter(([, bin]) => !fs.existsSync(bin)).map(([pkg]) => pkg);
