@@ -6,6 +6,7 @@
  *  - sync: 50 files / 200 KB, first run and unchanged re-run, against Belay's upload scheme
  *    (one raw exec per 256-byte chunk)
  *  - memory per virtual board
+ *  - real firmware (bench/firmware.ts): the emulated Pico and micro:bit, when ../shared/boards is there
  * against the virtual board in-process and, when socat is installed, over a real pty.
  * The three call paths run side by side, taking turns a block of calls at a time.
  * BENCH_CALLS=N sets the number of calls (default 2000); BENCH_ONLY=inprocess|pty runs one half;
@@ -21,6 +22,7 @@ import { pyBytes } from '../src/board/python/literal';
 import { CountingLink } from './counting-link';
 import { servePty, type PtyEndpoint } from './pty-endpoint';
 import { memoryFigures } from './memory';
+import { firmwareFigures } from './firmware';
 
 const CALLS = Number(process.env.BENCH_CALLS || 2000);
 
@@ -238,6 +240,7 @@ async function main(): Promise<void> {
       }
     }
     if (!process.env.BENCH_ONLY) await memoryFigures();
+    if (!process.env.BENCH_ONLY) await firmwareFigures();
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
   }
