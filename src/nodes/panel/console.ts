@@ -1,0 +1,84 @@
+/**
+ * The belay tab's console: a line (or lines) of Python run through the board's queue like any
+ * flow's call, answered with its value, what it printed, or its traceback.
+ */
+import { toPython } from '../../board/python/literal';
+import type { CallOptions } from '../../board/types';
+import { describeError, type MsgError } from '../errors';
+import type { SharedBoard } from '../shared-board';
+
+export interface ConsoleReply {
+  /** the expression's value written as Python; absent for statements and None */
+  value?: string;
+  /** what the code printed */
+  stdout: string;
+  error?: MsgError;
+  ms: number;
+}
+
+export interface InterruptReply {
+  /** whether a running console call ended on the Ctrl-C */
+  interrupted: boolean;
+  /** why not, when it did not */
+  message?: string;
+}
+
+/** How long an interrupted call may take to end before the tab is told it goes on. */
+const INTERRUPT_GRACE_MS = 1500;
+
+/**
+ * CallOptions plus the AbortSignal the console needs to interrupt its own call (and only its own):
+ * abort() while the call waits in the queue takes it out; while it runs, Ctrl-C. A board layer that
+ * does not know `signal` lets the call run on to its timeout.
+ */
+type InterruptibleOptions = CallOptions & { signal?: AbortSignal };
+
+/** The console calls running per board, so Ctrl-C reaches the right ones. */
+const running = new Map<SharedBoard, Set<{ abort: AbortController; settled: Promise<unknown> }>>();
+
+export async function runConsole(board: SharedBoard, code: string): Promise<ConsoleReply> {
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  if (board.configError) return { stdout: '', error: describeError(board.configError), ms: ms() };
+  // A call on an idle board would connect it; the buttons are for that.
+  if (board.state !== 'connected') {
+    return { stdout: '', error: { type: 'ConnectionError', message: `${board.device.label} is ${board.state}: press Connect first`, traceback: '' }, ms: ms() };
+  }
+  const abort = new AbortController();
+  const opts: InterruptibleOptions = { signal: abort.signal };
+  const call = board.device.exec(code, opts);
+  const entry = { abort, settled: call.catch(() => undefined) };
+  let calls = running.get(board);
+  if (!calls) running.set(board, calls = new Set());
+  calls.add(entry);
+  try {
+    const r = await call;
+    const reply: ConsoleReply = { stdout: r.stdout, ms: ms() };
+    if (r.value !== null && r.value !== undefined) reply.value = toPython(r.value);
+    return reply;
+  } catch (err) {
+    const error = describeError(err);
+    return { stdout: (err as { stdout?: string }).stdout ?? '', error, ms: ms() };
+  } finally {
+    calls.delete(entry);
+    if (calls.size === 0) running.delete(board);
+  }
+}
+
+/** Ctrl-C for the console's calls on this board; flows' calls are left alone. */
+export async function interruptConsole(board: SharedBoard): Promise<InterruptReply> {
+  const calls = [...(running.get(board) ?? [])];
+  if (calls.length === 0) return { interrupted: false, message: 'no console call is running' };
+  for (const c of calls) c.abort.abort();
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    Promise.all(calls.map((c) => c.settled)).then(() => true),
+    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), INTERRUPT_GRACE_MS); }),
+  ]);
+  clearTimeout(timer);
+  if (ended) return { interrupted: true };
+  return {
+    interrupted: false,
+    message: `this version of the board layer cannot interrupt a call; it ends at its timeout (${board.timeout || 'no limit'} s)`,
+  };
+}
