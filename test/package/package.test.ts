@@ -255,6 +255,20 @@ test("the flow library scorecard's package checks hold", { timeout: 120000 }, ()
   assert.deepEqual(missing, [], 'every node has an example');
 });
 
+test("help bodies are in Node-RED's help style: no bold or italics, no tables", { timeout: 120000 }, () => {
+  const { pkgDir } = install('node-red', process.execPath);
+  const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+  let helps = 0;
+  for (const file of Object.values(pkg['node-red'].nodes) as string[]) {
+    const html = fs.readFileSync(path.join(pkgDir, file.replace(/\.js$/, '.html')), 'utf8');
+    for (const [, type, body] of html.matchAll(/<script type="text\/html" data-help-name="([^"]+)">([\s\S]*?)<\/script>/g)) {
+      helps++;
+      assert.deepEqual(body.match(/<\/?(b|i|strong|em|table)\b[^>]*>/g) ?? [], [], `${type} help`);
+    }
+  }
+  assert.ok(helps >= Object.keys(pkg['node-red'].nodes).length, `found ${helps} help bodies`);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Node-RED started from the install folder
 // ---------------------------------------------------------------------------------------------
