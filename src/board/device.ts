@@ -2,54 +2,63 @@ import { EventEmitter } from 'node:events';
 import type { Link } from './link/link';
 import { createLink } from './link';
 import { RawRepl, ProtocolError } from './raw-repl';
-import { AGENT_SOURCE, INFO_SOURCE, TagDemux, defaultStartup, type Tag } from './agent';
-import { toPython, toJson, parsePython } from './python/literal';
-import { functionName } from './python/names';
-import { parseTraceback } from './python/traceback';
-import { runSync } from './sync';
+import { agentPart, defaultStartup } from './agent';
+import { Session, withTimeout, type BoardCaps, type Reply } from './session';
+import { CallQueue, type Job } from './queue';
+import { hashKind, type Frame, type Request } from './wire';
+import { toPython, parsePython } from './python/literal';
+import { functionName, isGeneratorFunction, topLevelFunctions } from './python/names';
+import { runSync, type BoardFiles } from './sync';
 import {
   BoardError, type BoardInfo, type CallOptions, type CallResult, type DeviceApi, type DeviceOptions,
   type DeviceState, type SyncOptions, type SyncProgress, type SyncResult, type ThreadHandle, type ThreadHandlers,
 } from './types';
 
-/** Errors the host raises itself (not Python exceptions). */
-function hostError(board: string, type: string, message: string): BoardError {
+/** Errors the host raises itself: their codes are never Python class names (see BoardError). */
+function hostError(board: string, type: HostErrorCode, message: string): BoardError {
   return new BoardError(board, type, message);
 }
+export type HostErrorCode = 'ConnectionError' | 'TimeoutError' | 'QueueFullError' | 'ConfigError' | 'ProtocolError' | 'UnsupportedError';
 
-interface Job {
-  run: () => Promise<unknown>;
-  resolve: (v: any) => void;
-  reject: (e: Error) => void;
-  /** seconds; 0 = none */
-  timeout: number;
-  /** fails the job if it is still waiting for a connection when this fires */
-  waitTimer?: NodeJS.Timeout;
-  started?: boolean;
-}
-
-/** The request in flight: collects what the board prints and waits for its result tag. */
-interface Pending {
-  stdout: Buffer[];
-  onValue?: (v: unknown) => void;
-  values: unknown[];
-  resolve: (r: { kind: 'R' | 'G'; body: string }) => void;
-  reject: (e: Error) => void;
-  /** performance.now() by which the result must be in (calls through the dispatcher loop) */
-  deadline?: number;
+/** One definition (a task or thread node's code) and how it stands on the board. */
+interface Definition {
+  source: string;
+  name: string;
+  /** the file name it is compiled under: tracebacks name it */
+  file: string;
+  generator: boolean;
+  /** top-level functions it defines, to name their frames where the board cannot (exec mode) */
+  functions: string[];
+  state: 'pending' | 'defined' | 'failed';
+  error?: BoardError;
 }
 
 interface ThreadEntry {
   handlers: ThreadHandlers;
-  ended?: () => void;
+  ended: Promise<void>;
+  end: () => void;
 }
 
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
 
 /**
- * One board: a FIFO of calls over the raw REPL, timeouts with Ctrl-C, reconnect with replay of what
- * the user defined (startup, setup, functions), background threads and folder sync.
- * See DeviceApi in types.ts for the contract.
+ * How long closing may take, in one place. Node-RED gives a node 15 s to close; a board gets
+ * stopping its threads and teardown (SHUTDOWN_MS) plus closing the link (LINK_CLOSE_MS): 6 s, so
+ * that the nodes' own waits (a running thread's stop) fit in the rest.
+ */
+export const CLOSE_BUDGET = { SHUTDOWN_MS: 4000, LINK_CLOSE_MS: 2000, THREAD_STOP_MS: 3000 } as const;
+
+/** rp2 firmware before 1.25: after a thread ran, a soft reset then a flash write can hang (micropython#16619). */
+export function rp2FlashHangs(info: BoardInfo): boolean {
+  if (info.platform !== 'rp2' || info.implementation !== 'micropython') return false;
+  const [major, minor] = info.version.split('.').map(Number);
+  return major < 1 || (major === 1 && minor < 25);
+}
+
+/**
+ * One board: lifecycle (connect, reconnect with backoff, replay of start-up, setup and every
+ * definition, disconnect), the FIFO of calls, threads, sync. The conversation itself is the
+ * Session's; see DeviceApi in types.ts for the contract.
  */
 export class Device extends EventEmitter implements DeviceApi {
   readonly label: string;
@@ -57,32 +66,24 @@ export class Device extends EventEmitter implements DeviceApi {
   private _state: DeviceState = 'idle';
   private _info: BoardInfo | undefined;
   private link: Link | undefined;
-  private repl: RawRepl | undefined;
-  private queue: Job[] = [];
-  private busy = false;
-  private pending: Pending | undefined;
-  private defs = new Map<string, { source: string; name: string; file: string }>();
+  private session: Session | undefined;
+  private readonly queue = new CallQueue((n) => this.emit('queue', n));
+  private defs = new Map<string, Definition>();
   private threads = new Map<number, ThreadEntry>();
   private nextTid = 1;
-  /** the dispatcher loop's exec, while it runs */
-  private loop: Promise<unknown> | undefined;
   private wantConnected = false;
   private connecting: Promise<BoardInfo> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private closedForGood = false;
-  /** whether the dispatcher loop ran on this connection */
-  private loopWorks = false;
-  /** whether the agent on this connection takes "j" calls (the board has json) */
-  private jsonCalls = false;
+  /** why the last connect failed; calls that fail meanwhile say it */
+  private lastError: Error | undefined;
+  /** the port does not exist or its form is wrong: calls fail at once instead of waiting */
+  private absent = false;
+  /** a thread has run since the board's last power-on that we know of (rp2 before 1.25) */
+  private threadRan = false;
   /** Use the dispatcher loop when the board runs it (tests and benchmarks may turn it off). */
   useDispatcher = true;
-  /**
-   * One timer watches the request in flight through the loop and is re-armed only when a deadline
-   * comes before it fires: back-to-back calls then cost no timer of their own.
-   */
-  private watchdog: NodeJS.Timeout | undefined;
-  private watchdogAt = 0;
 
   private makeLink: (port: string, o: { baud?: number; password?: string }) => Link;
 
@@ -95,13 +96,16 @@ export class Device extends EventEmitter implements DeviceApi {
       ...options,
     };
     this.label = options.name ? `${options.name} (${options.port})` : options.port;
+    this.queue.next = () => this.pump();
   }
 
   get state(): DeviceState { return this._state; }
   get info(): BoardInfo | undefined { return this._info; }
-  get queueLength(): number { return this.queue.length + (this.busy ? 1 : 0); }
+  get queueLength(): number { return this.queue.length; }
   /** the link in use, for tests that need to break it */
   get currentLink(): Link | undefined { return this.link; }
+  /** replies dropped as stale, replies the link garbled, resynchronisations: since this connection began */
+  get linkStats(): { stale: number; garbled: number; resyncs: number } | undefined { return this.session?.stats; }
 
   private setState(state: DeviceState, detail?: BoardInfo | Error): void {
     this._state = state;
@@ -125,46 +129,63 @@ export class Device extends EventEmitter implements DeviceApi {
     this.setState('connecting');
     let link: Link | undefined;
     try {
-      link = this.makeLink(this.opts.port, { baud: this.opts.baud, password: this.opts.password });
-      await link.open();
+      try {
+        link = this.makeLink(this.opts.port, { baud: this.opts.baud, password: this.opts.password });
+      } catch (e) {
+        this.absent = true;
+        throw hostError(this.label, 'ConfigError', stripBoard(errorText(e), this.opts.port));
+      }
+      try {
+        await link.open();
+      } catch (e) {
+        this.absent = /ENOENT|no such file|not found|does not exist|cannot find/i.test(errorText(e));
+        throw e;
+      }
+      this.absent = false;
       this.link = link;
       const repl = new RawRepl(link, this.label);
-      this.repl = repl;
-      const demux = new TagDemux((t) => this.onTag(t));
-      repl.filter = (c, pass) => demux.filter(c, pass);
-      repl.on('unsolicited', (b: Buffer) => this.onOutput(b));
       link.once('close', (err?: Error) => this.onLinkClosed(link!, err));
       // WebREPL never soft-resets: that would drop the WebREPL session itself.
-      const soft = this.opts.softReset && !this.opts.port.startsWith('ws://') && !this.opts.port.startsWith('wss://');
-      this.loopWorks = false;
-      this.jsonCalls = false;
+      const soft = this.opts.softReset && !/^wss?:\/\//.test(this.opts.port);
       await repl.enterRaw(soft);
-      this._info = await this.readInfo();
-      await this.rawExec(AGENT_SOURCE, 'the Belay agent');
+      const caps = await this.readInfo(repl);
+      const session = new Session(repl, this.label, caps, {
+        thread: (f) => this.onThreadFrame(f),
+        output: (t) => this.emit('output', t),
+      }, () => { void link!.close().catch(() => undefined); });
+      this.session = session;
+      await session.start(this.useDispatcher);
+      this._info = { ...this._info!, callPath: session.mode, resident: session.resident };
       const startup = this.opts.startup === undefined ? defaultStartup(this._info.implementation) : this.opts.startup;
-      if (startup.trim()) await this.rawOp(startup, 'startup');
-      if (this.opts.setup?.trim()) await this.rawOp(this.opts.setup, 'setup');
+      if (startup.trim()) await this.run({ op: 'define', src: startup, file: 'startup' });
+      if (this.opts.setup?.trim()) await this.run({ op: 'define', src: this.opts.setup, file: 'setup' });
       // One definition that no longer compiles must not take the board down for every other user.
-      for (const [key, d] of this.defs) {
-        await this.rawOp(d.source, d.file).catch((e: Error) => this.emit('define-error', key, e));
-      }
-      if (this.useDispatcher) await this.startLoop();
+      for (const [key, d] of this.defs) await this.sendDefinition(key, d).catch(() => undefined);
       this.attempt = 0;
+      this.lastError = undefined;
       this.setState('connected', this._info);
       this.pump();
       return this._info;
     } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
+      const err = e instanceof BoardError ? e : hostError(this.label, 'ConnectionError', stripBoard(errorText(e), this.label, this.opts.port));
+      this.lastError = err;
       if (link && this.link === link) {
-        this.link = undefined;
-        this.repl?.detach();
-        this.repl = undefined;
+        this.dropLink();
         await link.close().catch(() => undefined);
       }
       this.setState('disconnected', err);
+      // A port that is not there (or not a port) fails what waits at once; a board that does not
+      // answer yet keeps its callers until their own timeouts.
+      if (this.absent) this.queue.failAll(err);
       this.scheduleReconnect();
-      throw err instanceof BoardError || err instanceof ProtocolError ? err : hostError(this.label, 'ConnectionError', err.message);
+      throw err;
     }
+  }
+
+  private dropLink(): void {
+    this.session?.close(hostError(this.label, 'ConnectionError', 'connection lost'));
+    this.session = undefined;
+    this.link = undefined;
   }
 
   private scheduleReconnect(): void {
@@ -179,22 +200,25 @@ export class Device extends EventEmitter implements DeviceApi {
 
   private onLinkClosed(link: Link, err?: Error): void {
     if (this.link !== link) return;
+    const lost = hostError(this.label, 'ConnectionError', `connection lost${err ? ': ' + stripBoard(err.message, this.label, this.opts.port) : ''}`);
+    this.session?.close(lost);
+    this.session = undefined;
     this.link = undefined;
-    this.repl?.detach();
-    this.repl = undefined;
-    this.loop = undefined;
-    const lost = hostError(this.label, 'ConnectionError', `connection lost${err ? ': ' + err.message : ''}`);
-    this.pending?.reject(lost);
-    this.pending = undefined;
+    this.endThreads('connection lost while the thread was running');
+    if (this.closedForGood || !this.wantConnected) return;
+    this.lastError = lost;
+    this.setState('disconnected', lost);
+    for (const j of this.queue.waiting) this.armWaitTimer(j as TimedJob);
+    this.scheduleReconnect();
+  }
+
+  private endThreads(why: string | undefined): void {
     for (const [tid, t] of this.threads) {
-      t.handlers.onError(hostError(this.label, 'ConnectionError', 'connection lost while the thread was running'));
+      if (why) t.handlers.onError(hostError(this.label, 'ConnectionError', why));
       t.handlers.onEnd();
+      t.end();
       this.threads.delete(tid);
     }
-    if (this.closedForGood || !this.wantConnected) return;
-    this.setState('disconnected', lost);
-    this.armWaitTimers();
-    this.scheduleReconnect();
   }
 
   async disconnect(): Promise<void> {
@@ -205,33 +229,28 @@ export class Device extends EventEmitter implements DeviceApi {
     const link = this.link;
     if (link) {
       // Teardown and leaving raw mode get a few seconds; an unresponsive board must not hold up close.
-      await withTimeout(this.shutdownBoard(), 4000).catch(() => undefined);
-      this.link = undefined;
-      this.repl?.detach();
-      this.repl = undefined;
-      this.loop = undefined;
-      await withTimeout(link.close(), 2000).catch(() => undefined);
+      await withTimeout(this.queue.exclusive(() => this.shutdownBoard()), CLOSE_BUDGET.SHUTDOWN_MS).catch(() => undefined);
+      this.dropLink();
+      await withTimeout(link.close(), CLOSE_BUDGET.LINK_CLOSE_MS).catch(() => undefined);
     }
-    clearTimeout(this.watchdog);
-    this.watchdog = undefined;
-    for (const t of this.threads.values()) t.handlers.onEnd();
-    this.threads.clear();
-    this.failQueue(hostError(this.label, 'ConnectionError', 'disconnected'));
+    this.endThreads(undefined);
+    this.queue.failAll(hostError(this.label, 'ConnectionError', 'disconnected'));
     this.setState('disconnected');
   }
 
   private async shutdownBoard(): Promise<void> {
-    while (this.busy) await new Promise((r) => setTimeout(r, 20));
-    this.busy = true;
-    try {
-      // Stop every thread at its next yield before teardown.
-      if (this.threads.size) await this.op(`c__belay_halt(${toPython([...this.threads.keys()])})`, 2).catch(() => undefined);
-      await this.stopLoop();
-      if (this.opts.teardown?.trim()) await this.rawOp(this.opts.teardown, 'teardown', 3).catch(() => undefined);
-      await this.repl?.exitRaw();
-    } finally {
-      this.busy = false;
-    }
+    const s = this.session;
+    if (!s || s.dead) return;
+    // Stop every thread at its next yield before teardown.
+    if (this.threads.size) await this.run({ op: 'expr', expr: `_bhalt(${toPython([...this.threads.keys()])})` }, 2).catch(() => undefined);
+    await s.stopLoop();
+    if (this.opts.teardown?.trim()) await this.run({ op: 'define', src: this.opts.teardown, file: 'teardown' }, 3).catch(() => undefined);
+    if (!s.dead) await this.exitRaw();
+  }
+
+  private async exitRaw(): Promise<void> {
+    const link = this.link;
+    if (link) await link.write(Buffer.from([0x0d, 0x02])).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -241,127 +260,86 @@ export class Device extends EventEmitter implements DeviceApi {
     this.removeAllListeners();
   }
 
-  private failQueue(err: Error): void {
-    const q = this.queue;
-    this.queue = [];
-    for (const j of q) {
-      clearTimeout(j.waitTimer);
-      j.reject(err);
-    }
-    this.emit('queue', this.queueLength);
-  }
-
   // ---------------------------------------------------------------- board info
 
-  private async readInfo(): Promise<BoardInfo> {
-    const reply = await this.repl!.exec(INFO_SOURCE, 10000);
+  private async readInfo(repl: RawRepl): Promise<BoardCaps> {
+    const reply = await repl.exec(agentPart('info'), 10000);
     const text = reply.stdout.toString('utf8');
-    const m = /\x1eR(.*)/.exec(text);
-    // The demux strips tags before the REPL sees them, so the result arrives through onTag.
-    const body = m ? m[1] : this.lastRawResult;
-    if (!body) throw hostError(this.label, 'ConnectionError', `could not read board info: ${reply.stderr.toString() || text || 'no answer'}`);
-    const [implementation, version, platform, machine, threads] = parsePython(body) as [string, string, string, string, boolean];
-    return { implementation, version, platform, machine, threads, rawPaste: this.repl!.rawPasteSupported === true };
+    const m = /\x1eB(.*)/.exec(text);
+    if (!m) throw hostError(this.label, 'ConnectionError', `could not read board info: ${reply.stderr.toString().trim() || text.trim() || 'no answer'}`);
+    const [implementation, version, platform, machine, threads, compile, stdio, io, json, belayHash, memFree, stat] =
+      parsePython(m[1].replace(/\r$/, '')) as [string, string, string, string, number, number, number, number, number, number, number, number];
+    const hash = hashKind(belayHash);
+    this._info = {
+      implementation, version, platform, machine, threads: !!threads, rawPaste: repl.rawPasteSupported === true,
+      memFree, folders: !!stat, callPath: 'exec', resident: [],
+    };
+    // Boards whose hash() is none of MicroPython's widths get the loop only with a CRC (core.py says).
+    return { implementation, threads: !!threads, compile: !!compile, stdio: !!stdio, io: !!io, json: !!json, hash: hash ?? 'hash32', memFree, stat: !!stat };
   }
 
-  // ---------------------------------------------------------------- tags and output
+  // ---------------------------------------------------------------- frames from threads
 
-  private lastRawResult: string | undefined;
-
-  private onTag(t: Tag): void {
-    const p = this.pending;
-    switch (t.kind) {
-      case 'R':
-      case 'G':
-        if (p) { this.pending = undefined; p.resolve({ kind: t.kind, body: t.body }); } else this.lastRawResult = t.body;
-        return;
-      case 'I':
-        if (p) {
-          const v = parsePython(t.body);
-          if (p.onValue) p.onValue(v); else p.values.push(v);
-        }
-        return;
-      case 'E':
-        if (p) { this.pending = undefined; p.reject(this.pyError(t.body)); }
-        return;
-      case 'L':
-        this.jsonCalls = t.body.includes('j');
-        this.emit('loop-ready');
-        return;
-      default:
-        this.onThreadTag(t);
-    }
-  }
-
-  private onThreadTag(t: Tag): void {
-    const th = this.threads.get(t.tid ?? -1);
+  private onThreadFrame(f: Frame): void {
+    const tid = Number(f.id);
+    const th = this.threads.get(tid);
     if (!th) return;
-    if (t.kind === 'Y') th.handlers.onYield(parsePython(t.body));
-    else if (t.kind === 'P') th.handlers.onPrint(String(parsePython(t.body)));
-    else if (t.kind === 'X' || t.kind === 'D') {
-      if (t.kind === 'X') th.handlers.onError(this.pyError(t.body));
-      this.threads.delete(t.tid!);
-      th.handlers.onEnd();
-      th.ended?.();
+    switch (f.kind) {
+      case 'Y': th.handlers.onYield(parsePython(f.body)); return;
+      case 'P': th.handlers.onPrint(String(parsePython(f.body))); return;
+      case 'X':
+        if (this.session) th.handlers.onError(this.nameFrames(this.session.pyError(f.body)));
+        break;
+      case 'D': {
+        const v = parsePython(f.body);
+        if (v !== null) th.handlers.onReturn?.(v);
+        break;
+      }
     }
+    this.threads.delete(tid);
+    th.handlers.onEnd();
+    th.end();
   }
 
-  private onOutput(b: Buffer): void {
-    if (this.pending) this.pending.stdout.push(b);
-    else this.emit('output', text([b]));
-  }
-
-  /** Builds a BoardError from the agent's (type, message, traceback) tuple. */
-  private pyError(body: string): BoardError {
-    let type = 'Exception', message = '', tb = '';
-    const v = parsePython(body);
-    if (Array.isArray(v)) [type, message, tb] = v as [string, string, string];
-    return new BoardError(this.label, type, message, cleanTraceback(tb));
+  /** Where the board could not name a definition's frames (exec mode), name them by function. */
+  private nameFrames(e: BoardError): BoardError {
+    if (!e.traceback) return e;
+    e.traceback = e.traceback.replace(/^(\s+File ")<(?:stdin|string)>(", line \d+, in (\w+))$/gm, (all, a: string, b: string, fn: string) => {
+      for (const d of this.defs.values()) if (d.functions.includes(fn)) return `${a}${d.file}${b}`;
+      return all;
+    });
+    return e;
   }
 
   // ---------------------------------------------------------------- the queue
 
   private enqueue<T>(run: () => Promise<T>, timeout: number): Promise<T> {
     if (this.closedForGood) return Promise.reject(hostError(this.label, 'ConnectionError', 'this board connection was closed'));
+    if (this.absent && this.lastError) return Promise.reject(this.lastError);
     if (this.queue.length >= this.opts.maxQueue) {
       return Promise.reject(hostError(this.label, 'QueueFullError', `${this.queue.length} calls are already waiting; the board is not keeping up`));
     }
     return new Promise<T>((resolve, reject) => {
-      const job: Job = { run, resolve, reject, timeout };
-      this.queue.push(job);
+      const job: TimedJob = { run, resolve, reject, timeout };
+      this.queue.add(job);
       if (this._state !== 'connected') this.armWaitTimer(job);
-      this.emit('queue', this.queueLength);
       if (!this.wantConnected) this.connect().catch(() => undefined);
       this.pump();
     });
   }
 
-  /** A queued call waiting for a (re)connection fails after its own timeout. */
-  private armWaitTimer(job: Job): void {
+  /** A queued call waiting for a (re)connection fails after its own timeout, saying why. */
+  private armWaitTimer(job: TimedJob): void {
     if (job.waitTimer || job.timeout <= 0) return;
     job.waitTimer = setTimeout(() => {
-      const i = this.queue.indexOf(job);
-      if (i === -1) return;
-      this.queue.splice(i, 1);
-      job.reject(hostError(this.label, 'TimeoutError', `not connected after ${job.timeout} s (${this._state})`));
-      this.emit('queue', this.queueLength);
+      if (!this.queue.remove(job)) return;
+      const why = this.lastError ? `: ${this.lastError instanceof BoardError ? this.lastError.pyMessage : this.lastError.message}` : ` (${this._state})`;
+      job.reject(hostError(this.label, 'TimeoutError', `not connected after ${job.timeout} s${why}`));
     }, job.timeout * 1000);
   }
 
-  private armWaitTimers(): void {
-    for (const j of this.queue) this.armWaitTimer(j);
-  }
-
   private pump(): void {
-    if (this.busy || this._state !== 'connected' || this.queue.length === 0) return;
-    const job = this.queue.shift()!;
-    clearTimeout(job.waitTimer);
-    this.busy = true;
-    job.run().then(job.resolve, job.reject).finally(() => {
-      this.busy = false;
-      this.emit('queue', this.queueLength);
-      this.pump();
-    });
+    this.queue.pump(this._state === 'connected');
   }
 
   private timeoutOf(opts?: CallOptions): number {
@@ -370,195 +348,81 @@ export class Device extends EventEmitter implements DeviceApi {
 
   // ---------------------------------------------------------------- requests
 
-  /**
-   * Runs one request line and waits for its result tag, through the dispatcher loop when it runs,
-   * else as a raw-REPL exec of __belay_op(line).
-   */
-  private async op(line: string, timeoutS: number, onValue?: (v: unknown) => void): Promise<{ kind: 'R' | 'G'; body: string; stdout: string; values: unknown[] }> {
-    const repl = this.repl;
-    if (!repl) throw hostError(this.label, 'ConnectionError', 'not connected');
-    // A Ctrl-C that lands between two calls ends the loop: start it again.
-    if (this.loopWorks && !this.loop && this._state === 'connected') await this.startLoop();
-    const p: Pending = { stdout: [], onValue, values: [], resolve: () => undefined, reject: () => undefined };
-    const result = new Promise<{ kind: 'R' | 'G'; body: string }>((resolve, reject) => { p.resolve = resolve; p.reject = reject; });
-    result.catch(() => undefined); // awaited below; a rejection before that must not count as unhandled
-    this.pending = p;
-    const ms = timeoutS > 0 ? timeoutS * 1000 : 0;
+  /** One request through the session (the caller holds the queue, or is connecting). */
+  private async run(r: Request, timeoutS = this.opts.timeout, onValue?: (v: unknown) => void): Promise<Reply> {
+    const s = this.session;
+    if (!s || s.dead) throw hostError(this.label, 'ConnectionError', 'not connected');
     try {
-      if (this.loop) {
-        if (ms) this.watch(p, ms);
-        await repl.write(loopLine(line));
-        const r = await result;
-        return { ...r, stdout: text(p.stdout), values: p.values };
-      }
-      const reply = await repl.exec(`__belay_op(${toPython(line)})`, ms, (c) => p.stdout.push(Buffer.from(c)));
-      if (this.pending === p) {
-        this.pending = undefined;
-        const err = reply.stderr.toString('utf8');
-        throw err ? this.tracebackError(err) : hostError(this.label, 'ProtocolError', 'the board returned no result');
-      }
-      const r = await result;
-      return { ...r, stdout: text(p.stdout), values: p.values };
+      return await s.request(r, timeoutS > 0 ? timeoutS * 1000 : 0, onValue);
     } catch (e) {
-      if (this.pending === p) this.pending = undefined;
-      if (e instanceof TimeoutFired || (e instanceof ProtocolError && e.kind === 'timeout')) {
-        await this.recoverFromTimeout();
-        throw hostError(this.label, 'TimeoutError', `no result within ${timeoutS} s; the call was interrupted (Ctrl-C)`);
-      }
-      throw e;
+      throw e instanceof BoardError ? this.nameFrames(e) : e;
     }
   }
 
-  private watch(p: Pending, ms: number): void {
-    p.deadline = performance.now() + ms;
-    if (this.watchdog && this.watchdogAt <= p.deadline) return;
-    clearTimeout(this.watchdog);
-    this.armWatchdog(p.deadline);
-  }
-
-  private armWatchdog(at: number): void {
-    this.watchdogAt = at;
-    this.watchdog = setTimeout(this.onWatchdog, Math.max(0, at - performance.now()));
-  }
-
-  private readonly onWatchdog = (): void => {
-    this.watchdog = undefined;
-    const p = this.pending;
-    if (p?.deadline === undefined) return;
-    if (performance.now() >= p.deadline) p.reject(new TimeoutFired('timeout'));
-    else this.armWatchdog(p.deadline);
-  };
-
-  /** After a timeout: Ctrl-C, wait for the board to come back, else treat the link as dead. */
-  private async recoverFromTimeout(): Promise<void> {
-    const repl = this.repl;
-    if (!repl) return;
-    for (let i = 0; i < 3; i++) {
-      let back: Promise<boolean>;
-      if (this.loop) {
-        // In the loop the interrupted call reports KeyboardInterrupt as an E tag, or the loop itself ends.
-        const loop = this.loop;
-        back = new Promise<boolean>((resolve) => {
-          const t = setTimeout(() => resolve(false), 1500);
-          const ok = () => { clearTimeout(t); resolve(true); };
-          this.pending = { stdout: [], values: [], resolve: ok, reject: ok };
-          loop.then(ok, ok);
-        });
-      } else {
-        // A plain exec ends with its traceback and the raw prompt.
-        back = repl.resync(1500);
-      }
-      await repl.interrupt().catch(() => undefined);
-      const ok = await back;
-      this.pending = undefined;
-      if (ok) return;
-    }
-    // The board does not answer: drop the link so the reconnect logic takes over.
-    await this.link?.close().catch(() => undefined);
-  }
-
-  private tracebackError(stderr: string): BoardError {
-    const tb = parseTraceback(stderr);
-    return new BoardError(this.label, tb.type || 'Exception', tb.message, cleanTraceback(stderr));
-  }
-
-  /** Runs code during connect (outside the queue), compiled under a file name for tracebacks. */
-  private async rawOp(code: string, file: string, timeoutS = this.opts.timeout): Promise<void> {
-    await this.op(`e${toPython([code, file])}`, timeoutS);
-  }
-
-  /** Plain raw exec; fails with the traceback if the code raised. */
-  private async rawExec(code: string, what: string): Promise<void> {
-    const reply = await this.repl!.exec(code, 10000);
-    const err = reply.stderr.toString('utf8');
-    if (err) {
-      const e = this.tracebackError(err);
-      e.message = `${this.label}: could not install ${what}: ${e.type}: ${e.pyMessage}`;
-      throw e;
-    }
-  }
-
-  private async startLoop(): Promise<void> {
-    const repl = this.repl!;
-    const ready = new Promise<void>((resolve) => this.once('loop-ready', resolve));
-    await repl.send('__belay_loop()', 5000);
-    const loop = repl.runStreaming((c) => this.onOutput(Buffer.from(c)));
-    this.loop = loop;
-    const ended = (): void => {
-      if (this.loop !== loop) return;
-      this.loop = undefined;
-      // The next loop says again whether it takes JSON calls; until then calls go as literals.
-      this.jsonCalls = false;
-    };
-    loop.then(ended, ended);
-    const ok = await withTimeout(ready.then(() => true), 3000).catch(() => false);
-    this.loopWorks = ok;
-    if (!ok) {
-      // The board could not run the loop (no sys.stdin.readline?): one raw exec per call instead.
-      await this.stopLoop();
-    }
-  }
-
-  private async stopLoop(): Promise<void> {
-    const loop = this.loop;
-    if (!loop || !this.repl) return;
-    await this.repl.write('q\n');
-    const ended = await withTimeout(loop.then(() => true, () => true), 1500).catch(() => false);
-    if (!ended) {
-      await this.repl.interrupt().catch(() => undefined);
-      await withTimeout(loop, 1500).catch(() => undefined);
-    }
-    this.loop = undefined;
+  private toResult(r: Reply): CallResult {
+    if (r.kind === 'G') return { value: r.values, stdout: r.stdout, generator: true, count: r.count };
+    return { value: resultValue(r.body), stdout: r.stdout };
   }
 
   // ---------------------------------------------------------------- public calls
 
   exec(code: string, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
-    return this.enqueue(async () => {
-      const r = await this.op(`e${toPython([code, 'exec'])}`, t, opts?.onValue);
-      return this.toResult(r);
-    }, t);
+    return this.enqueue(async () => this.toResult(await this.run({ op: 'eval', src: code, file: opts?.file ?? 'exec' }, t, opts?.onValue)), t);
   }
 
-  private toResult(r: { kind: 'R' | 'G'; body: string; stdout: string; values: unknown[] }): CallResult {
-    if (r.kind === 'G') return { value: r.values, stdout: r.stdout, generator: true, count: Number(r.body) };
-    return { value: resultValue(r.body), stdout: r.stdout };
-  }
-
-  async define(key: string, source: string): Promise<string> {
-    const name = functionName(source);
-    if (!name) throw hostError(this.label, 'ValueError', 'the code must define a function: def NAME(...):');
-    const def = { source, name, file: fileFor(key) };
+  async define(key: string, source: string, label?: string): Promise<string> {
+    let name: string | undefined;
+    try {
+      name = functionName(source);
+    } catch (e) {
+      throw hostError(this.label, 'ConfigError', errorText(e));
+    }
+    if (!name) throw hostError(this.label, 'ConfigError', 'the code must define a function: def NAME(...):');
+    const def: Definition = {
+      source, name, file: fileFor(label ?? key), generator: isGeneratorFunction(source, name),
+      functions: topLevelFunctions(source).map((f) => f.name), state: 'pending',
+    };
     this.defs.set(key, def);
     if (this._state === 'connected') {
-      await this.enqueue(() => this.op(`e${toPython([source, def.file])}`, this.opts.timeout), this.opts.timeout);
+      await this.enqueue(() => this.sendDefinition(key, def), this.opts.timeout);
     }
     return name;
+  }
+
+  /** Sends one definition; its state says how it went, a failure is also reported as define-error. */
+  private async sendDefinition(key: string, d: Definition): Promise<void> {
+    try {
+      await this.run({ op: 'define', src: d.source, file: d.file });
+      d.state = 'defined';
+      d.error = undefined;
+    } catch (e) {
+      d.state = 'failed';
+      d.error = e instanceof BoardError ? e : hostError(this.label, 'ConnectionError', errorText(e));
+      if (this.defs.get(key) === d) this.emit('define-error', key, d.error);
+      throw d.error;
+    }
+  }
+
+  /** How a definition stands on the board: pending (not sent yet), defined, or failed with its error. */
+  definition(key: string): { state: Definition['state']; error?: BoardError } | undefined {
+    const d = this.defs.get(key);
+    return d && { state: d.state, error: d.error };
   }
 
   undefine(key: string): void {
     this.defs.delete(key);
   }
 
-  call(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, opts?: CallOptions): Promise<CallResult> {
-    const t = this.timeoutOf(opts);
-    return this.enqueue(async () => this.toResult(await this.op(this.callLine(name, args, kwargs), t, opts?.onValue)), t);
+  private isGenerator(name: string): boolean {
+    for (const d of this.defs.values()) if (d.name === name) return d.generator;
+    return false;
   }
 
-  /**
-   * The request line for a call: "j" with JSON arguments where the board reads them without its
-   * compiler and JSON says exactly what the literals would, else "c" with a Python call expression.
-   */
-  private callLine(name: string, args: unknown[], kwargs: Record<string, unknown>): string {
-    if (this.jsonCalls && Object.keys(kwargs).length === 0) {
-      const json = toJson(args);
-      if (json !== undefined) {
-        checkName(name);
-        return `j${name}${json}`;
-      }
-    }
-    return `c${callExpr(name, args, kwargs)}`;
+  call(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, opts?: CallOptions): Promise<CallResult> {
+    const t = this.timeoutOf(opts);
+    const r: Request = { op: 'call', name, args, kwargs, generator: this.isGenerator(name) };
+    return this.enqueue(async () => this.toResult(await this.run(r, t, opts?.onValue)), t);
   }
 
   async iterate(name: string, args: unknown[] | undefined, kwargs: Record<string, unknown> | undefined,
@@ -575,64 +439,75 @@ export class Device extends EventEmitter implements DeviceApi {
     handlers: ThreadHandlers): Promise<ThreadHandle> {
     const t = this.opts.timeout;
     return this.enqueue(async () => {
-      if (this._info && !this._info.threads) {
-        throw hostError(this.label, 'ImportError', `this board (${this._info.implementation} ${this._info.version} on ${this._info.platform}) has no _thread module: threads cannot run on it`);
+      const info = this._info;
+      if (info && !info.threads) {
+        throw hostError(this.label, 'UnsupportedError', `this board (${info.implementation} ${info.version} on ${info.platform}) has no _thread module: threads cannot run on it`);
       }
+      await this.session?.ensure('threads');
       const tid = this.nextTid++;
-      const entry: ThreadEntry = { handlers };
+      let end!: () => void;
+      const ended = new Promise<void>((resolve) => { end = resolve; });
+      const entry: ThreadEntry = { handlers, ended, end };
       this.threads.set(tid, entry);
       try {
-        await this.op(`c__belay_start(${tid}, ${name}, ${toPython(args ?? [])}, ${toPython(kwargs ?? {})})`, t);
+        await this.run({ op: 'expr', expr: `_bstart(${tid}, ${checkedName(name)}, ${toPython(args ?? [])}, ${toPython(kwargs ?? {})})` }, t);
       } catch (e) {
         this.threads.delete(tid);
         throw e;
       }
-      const handle: ThreadHandle = {
-        id: tid,
-        stop: () => this.stopThread(tid, entry),
-      };
-      return handle;
+      this.threadRan = true;
+      return { id: tid, stop: () => this.stopThread(tid, entry) } satisfies ThreadHandle;
     }, t);
   }
 
   private async stopThread(tid: number, entry: ThreadEntry): Promise<void> {
     if (!this.threads.has(tid)) return;
-    const ended = new Promise<void>((resolve) => { entry.ended = resolve; });
-    await this.enqueue(() => this.op(`c__belay_halt([${tid}])`, 5), 5).catch(() => undefined);
-    await withTimeout(ended, 5000).catch(() => undefined);
+    await this.enqueue(() => this.run({ op: 'expr', expr: `_bhalt([${tid}])` }, 5), 5).catch(() => undefined);
+    await withTimeout(entry.ended, CLOSE_BUDGET.THREAD_STOP_MS).catch(() => undefined);
   }
 
   sync(opts: SyncOptions, onProgress?: (p: SyncProgress) => void, callOpts?: CallOptions): Promise<SyncResult> {
     const t = this.timeoutOf(callOpts);
-    return this.enqueue(() => runSync(
-      (line: string, timeoutS?: number) => this.op(line, timeoutS ?? t).then((r) => this.toResult(r).value),
-      opts, onProgress, this.label), t);
+    return this.enqueue(async () => {
+      const info = this._info!;
+      if (this.threadRan && rp2FlashHangs(info)) {
+        throw hostError(this.label, 'UnsupportedError', `MicroPython ${info.version} on rp2 can hang in a flash write after a thread ran (micropython#16619): ` +
+          'reset the board (power or machine.reset()) before syncing, or update the firmware to 1.25 or later');
+      }
+      return runSync(this.boardFiles(t), opts, onProgress, this.label);
+    }, t);
   }
 
-  /** Runs one agent request line directly (benchmarks and sync use it through the queue). */
-  request(line: string, opts?: CallOptions): Promise<CallResult> {
-    const t = this.timeoutOf(opts);
-    return this.enqueue(async () => this.toResult(await this.op(line, t, opts?.onValue)), t);
+  /** The board side of sync: the agent's sync part, through this connection's session. */
+  private boardFiles(t: number): BoardFiles {
+    const s = this.session!;
+    const expr = async (e: string, timeoutS = t) => this.toResult(await this.run({ op: 'expr', expr: e }, timeoutS)).value;
+    return {
+      folders: this._info!.folders,
+      // the loop takes file data as base64/hex lines that are never compiled; exec mode as literals
+      lines: s.mode === 'loop',
+      // what one request may carry: 4 KB where the heap is roomy, an eighth of it on small boards
+      chunk: Math.max(256, Math.min(s.mode === 'loop' ? 8192 : 4096, Math.floor(this._info!.memFree / 8))),
+      prepare: async () => {
+        if (!s.has('sync')) {
+          if (!s.has('fnv_viper') && !s.has('fnv')) await s.ensure('fnv_viper').catch(() => s.ensure('fnv'));
+          await s.ensure('sync');
+        }
+      },
+      expr,
+      write: async (path, data, flags) => { await this.run({ op: 'write', path, data, flags }, 60); },
+    };
   }
 }
 
-class TimeoutFired extends Error {}
-
-/** What user code printed, with the board's \r\n line ends as \n. */
-function text(parts: Buffer[]): string {
-  if (parts.length === 0) return '';
-  return Buffer.concat(parts).toString('utf8').replace(/\r\n/g, '\n');
+interface TimedJob extends Job {
+  /** seconds; 0 = none */
+  timeout: number;
 }
 
-/**
- * A request as the loop reads it: file data ("w" lines) goes after a "W" line that gives its length,
- * so the board reads it in one go (readline takes a byte per call).
- */
-function loopLine(line: string): string {
-  if (line[0] !== 'w') return line + '\n';
-  const tab = line.indexOf('\t');
-  const data = line.slice(tab + 1);
-  return `W${line[1]}${data.length}\t${line.slice(2, tab)}\n${data}`;
+function checkedName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`not a Python function name: ${name}`);
+  return name;
 }
 
 /** A call's result; small ints, the commonest, skip the literal parser. */
@@ -641,37 +516,25 @@ function resultValue(body: string): unknown {
   return parsePython(body);
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  if (!ms) return p;
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new TimeoutFired('timeout')), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
-  });
+function errorText(e: unknown): string {
+  return e instanceof BoardError ? e.pyMessage : e instanceof Error ? e.message : String(e);
+}
+
+/** "port: port: message" reads badly: the board is named once, by BoardError. */
+function stripBoard(message: string, ...names: string[]): string {
+  let m = message;
+  for (let again = true; again;) {
+    again = false;
+    for (const n of names) {
+      if (n && m.startsWith(`${n}: `)) { m = m.slice(n.length + 2); again = true; }
+    }
+  }
+  return m;
 }
 
 /** The file name a definition is compiled under: its tracebacks then count lines from its own line 1. */
-export function fileFor(key: string): string {
-  return `belay:${key}`;
+export function fileFor(label: string): string {
+  return label.replace(/["\\\r\n]/g, '_');
 }
 
-function callExpr(name: string, args: unknown[], kwargs: Record<string, unknown>): string {
-  checkName(name);
-  const parts = args.map((a) => toPython(a));
-  for (const [k, v] of Object.entries(kwargs)) {
-    checkName(k, 'keyword argument');
-    parts.push(`${k}=${toPython(v)}`);
-  }
-  return `${name}(${parts.join(',')})`;
-}
-
-function checkName(name: string, what = 'function'): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a Python ${what} name: ${name}`);
-}
-
-/** Drops the agent's own frames so a traceback shows only the user's code. */
-export function cleanTraceback(tb: string): string {
-  return tb.split(/\r?\n/)
-    .filter((l) => !/^\s+File "<(stdin|string)>", line \d+, in (__belay_\w+|<module>)$/.test(l))
-    .join('\n')
-    .replace(/\n+$/, '\n');
-}
+export { ProtocolError };

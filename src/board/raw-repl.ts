@@ -33,9 +33,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * The raw REPL and raw-paste protocol over one link (mpremote's pyboard.py is the reference).
  *
- * Incoming bytes pass through `filter` first (the Device strips tagged event lines there); what is
- * left is matched against what the protocol waits for. Bytes nobody waits for are 'unsolicited'
- * (a thread printing between calls, a reset banner): they are emitted, never dropped.
+ * Incoming bytes are matched against what the protocol waits for. Bytes nobody waits for are
+ * 'unsolicited' (a thread printing between calls, a reset banner): they are emitted, never dropped.
+ * While a long-running exec owns the stream (the dispatcher loop), divert() hands every byte to its
+ * reader instead: then a \x04 that user code prints is just a byte, not the end of the exec.
  *
  * Events: 'unsolicited' (Buffer)
  */
@@ -47,8 +48,8 @@ export class RawRepl extends EventEmitter {
   private closedErr: Error | undefined;
   /** undefined = not yet known; false after the board refused raw-paste */
   rawPasteSupported: boolean | undefined;
-  /** Sees every incoming chunk first and passes on (in order, possibly in pieces) what the protocol should see. */
-  filter: (chunk: Buffer, pass: (data: Buffer) => void) => void = (c, pass) => pass(c);
+  /** while set, every incoming byte goes here and nowhere else */
+  private diverted: ((chunk: Buffer) => void) | undefined;
 
   constructor(private readonly link: Link, private readonly label: string) {
     super();
@@ -65,8 +66,24 @@ export class RawRepl extends EventEmitter {
   }
 
   private onData = (chunk: Buffer): void => {
-    this.filter(chunk, this.ingest);
+    if (this.diverted) this.diverted(chunk);
+    else this.ingest(chunk);
   };
+
+  /**
+   * Hands every incoming byte to `reader` (undefined: back to the protocol). Bytes already buffered
+   * go to the reader first; `rest` are bytes the reader took but did not use, which the protocol
+   * reads first when the stream comes back.
+   */
+  divert(reader: ((chunk: Buffer) => void) | undefined, rest?: Buffer): void {
+    if (!reader && rest?.length) this.ingest(Buffer.from(rest));
+    this.diverted = reader;
+    if (reader && this.buf.length) {
+      const b = this.buf;
+      this.buf = Buffer.alloc(0);
+      reader(b);
+    }
+  }
 
   private ingest = (data: Buffer): void => {
     if (data.length === 0) return;
@@ -132,13 +149,17 @@ export class RawRepl extends EventEmitter {
     });
   }
 
-  /** Drops buffered input (after an interrupt, before entering raw mode). */
-  private async drain(quietMs: number): Promise<Buffer> {
+  /**
+   * Drops buffered input (after an interrupt, before entering raw mode) until the board is quiet
+   * for quietMs, or at most maxMs: a board thread may print without pause.
+   */
+  private async drain(quietMs: number, maxMs = 1500): Promise<Buffer> {
     const parts: Buffer[] = [];
+    const until = Date.now() + maxMs;
     for (;;) {
       const before = this.buf.length;
       await sleep(quietMs);
-      if (this.buf.length === before) break;
+      if (this.buf.length === before || Date.now() > until) break;
     }
     parts.push(this.buf);
     this.buf = Buffer.alloc(0);

@@ -1,14 +1,13 @@
 /**
  * The host side of Belay-style sync, all pure apart from reading the host folder: hashing, ignore
  * patterns, and the plan that turns "what the host has" and "what the board has" into uploads,
- * folders to create and deletions. The board side is in python/sync-snippets.ts.
+ * folders to create and deletions. The board side is src/board/agent/sync.py.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import ignore from 'ignore';
 import { minify as minifyPython } from './python/minify';
 
-export { BOARD_HASH_SNIPPET, BOARD_WRITE_SNIPPET, encodeChunk } from './python/sync-snippets';
 
 /** FNV-1a 32-bit hash, the one the board computes too (offset 0x811c9dc5, prime 0x01000193). */
 export function fnv1a32(data: Uint8Array): number {

@@ -1,33 +1,50 @@
-import { toPython } from './python/literal';
-import { scanHostFolder, planSync, BOARD_HASH_SNIPPET, BOARD_WRITE_SNIPPET, encodeChunk } from './sync-plan';
+import { toPython, pyBytes } from './python/literal';
+import { scanHostFolder, planSync } from './sync-plan';
 import { BoardError, type SyncOptions, type SyncProgress, type SyncResult } from './types';
 
-/** Runs one agent request line on the board and returns its value. */
-export type Request = (line: string, timeoutS?: number) => Promise<unknown>;
-
-/** Bytes of file data per request: one round trip carries this much, against Belay's 256. */
-const CHUNK = 4096;
+/** What sync needs of a board (Device gives it through its session; agent/sync.py is the board side). */
+export interface BoardFiles {
+  /** the board's filesystem has folders; false: one flat folder (micro:bit) */
+  folders: boolean;
+  /** file data may go as "W" request lines (the loop, with a native decoder) */
+  lines: boolean;
+  /** characters of one request: what the board's heap takes in one go */
+  chunk: number;
+  /** leaves the sync part on the board (once per connection) */
+  prepare(): Promise<void>;
+  /** evaluates an expression built from literals; returns its value */
+  expr(e: string, timeoutS?: number): Promise<unknown>;
+  /** one "W" request: data is base64 or hex text; flags as agent/sync.py's _bw takes them */
+  write(path: string, data: string, flags: number): Promise<void>;
+}
 
 /**
  * Makes a board folder equal to a host folder (Belay's sync): one call hashes every board file,
- * only files whose FNV-1a hash differs are uploaded (several small files per round trip, large ones in
- * 4 KB chunks), folders are created, and what is neither on the host nor kept is deleted.
+ * only files whose FNV-1a hash differs are uploaded (several small files per round trip, large ones
+ * in chunks), folders are created, and what is neither on the host nor kept is deleted.
  */
-export async function runSync(request: Request, opts: SyncOptions, onProgress: ((p: SyncProgress) => void) | undefined,
-  board: string): Promise<SyncResult> {
+export async function runSync(board: BoardFiles, opts: SyncOptions, onProgress: ((p: SyncProgress) => void) | undefined,
+  label: string): Promise<SyncResult> {
   const t0 = Date.now();
   const dest = normalizeDest(opts.dest ?? '/');
   const host = await scanHostFolder(opts.source, { ignore: opts.ignore ?? [], minify: opts.minify ?? true });
-  await request(`e${toPython([BOARD_HASH_SNIPPET + '\n' + BOARD_WRITE_SNIPPET, 'belay-sync'])}`);
+  if (!board.folders && (dest !== '/' || host.dirs.length > 0)) {
+    const what = dest !== '/' ? `the destination ${dest}` : `the folder ${host.dirs[0]}`;
+    throw new BoardError(label, 'UnsupportedError', `this board's filesystem is flat (no folders, as on the micro:bit): ` +
+      `${what} cannot be mirrored. Sync a folder without subfolders to "/".`);
+  }
   let boardState: unknown;
   try {
-    boardState = await request(`c__belay_hashes(${toPython(dest)})`, 60);
+    await board.prepare();
+    boardState = await board.expr(`_bhashes(${toPython(dest)})`, 60);
   } catch (e) {
-    throw explain(e, board);
+    throw explain(e, label);
   }
-  const [files, dirs] = boardState as [Record<string, number>, string[]];
+  const [files, dirs, enc] = boardState as [Record<string, number>, string[], 'base64' | 'hex' | null];
   const keep = opts.keep ?? (dest === '/' ? ['boot.py', 'webrepl_cfg.py', 'lib'] : []);
   const plan = planSync(host.files, host.dirs, new Map(Object.entries(files)), dirs, { dest, keep });
+  // on a flat filesystem the board's names have no leading slash
+  const at = (p: string) => board.folders ? p : p.replace(/^\//, '');
 
   const total = plan.upload.length + (plan.delete.length ? 1 : 0);
   let done = 0;
@@ -35,46 +52,46 @@ export async function runSync(request: Request, opts: SyncOptions, onProgress: (
   try {
     // Deletes first: a board file may stand where the host now has a folder, or the reverse.
     if (plan.delete.length) {
-      await request(`c__belay_rm(${toPython(plan.delete)})`, 60);
+      await board.expr(`_brm(${toPython(plan.delete)})`, 60);
       done++;
       onProgress?.({ done, total });
     }
-    if (plan.mkdirs.length) await request(`c__belay_mkdirs(${toPython(plan.mkdirs)})`);
+    if (plan.mkdirs.length) await board.expr(`_bmk(${toPython(plan.mkdirs)})`);
     let bytes = 0;
-    // Boards that decode base64 (or hex) natively take file data as request lines that are never
-    // compiled; others get it as bytes literals inside a call. Either way one round trip carries up to CHUNK bytes.
-    const enc = await request('c__belay_enc') as 'base64' | 'hex' | null;
     let batch: string[] = [];
     let batchBytes = 0;
     let batchFiles: string[] = [];
-    let current: string | undefined;
     const flush = async () => {
       if (!batch.length) return;
-      await request(`c(${batch.join(', ')},)`, 60);
+      await board.expr(`(${batch.join(', ')},)`, 60);
       done += batchFiles.length;
-      onProgress?.({ done, total, path: batchFiles[batchFiles.length - 1] ?? current });
+      onProgress?.({ done, total, path: batchFiles[batchFiles.length - 1] });
       batch = []; batchBytes = 0; batchFiles = [];
     };
     for (const f of plan.upload) {
-      current = f.path;
       const data = f.data;
       bytes += data.length;
-      if (enc && !/[\t\r\n]/.test(f.path)) {
-        for (let i = 0; i < data.length || i === 0; i += CHUNK) {
-          await request(`w${i === 0 ? 0 : 1}${f.path}\t${Buffer.from(data.subarray(i, i + CHUNK)).toString(enc)}`, 60);
+      if (board.lines && enc && !/[\t\r\n]/.test(f.path)) {
+        // Never compiled: the board's lexer costs far more per byte than decoding base64 or hex.
+        const step = enc === 'hex' ? board.chunk >> 1 : Math.floor(board.chunk / 4) * 3;
+        for (let i = 0; i < data.length || i === 0; i += step) {
+          await board.write(at(f.path), Buffer.from(data.subarray(i, i + step)).toString(enc), pieceFlags(i, step, data.length));
         }
         onProgress?.({ done: ++done, total, path: f.path });
         continue;
       }
-      if (data.length === 0) batch.push(`__belay_w(${toPython(f.path)}, b'', 0)`);
-      for (let i = 0; i < data.length; i += CHUNK) {
-        const piece = data.subarray(i, i + CHUNK);
-        if (batchBytes + piece.length > CHUNK) await flush();
-        batch.push(`__belay_w(${toPython(f.path)}, ${encodeChunk(piece)}, ${i === 0 ? 0 : 1})`);
-        batchBytes += piece.length;
+      // As literals the board compiles: a request never holds more characters than its heap takes
+      // (binary costs up to 4 per byte, so a piece is a quarter of that).
+      const step = Math.max(64, board.chunk >> 2);
+      const name = toPython(at(f.path));
+      if (data.length === 0) batch.push(`_bw(${name}, b'', 2)`);
+      for (let i = 0; i < data.length; i += step) {
+        const e = `_bw(${name}, ${chunkExpr(data.subarray(i, i + step), enc)}, ${pieceFlags(i, step, data.length)})`;
+        if (batchBytes + e.length > board.chunk) await flush();
+        batch.push(e);
+        batchBytes += e.length;
       }
       batchFiles.push(f.path);
-      if (batchBytes >= CHUNK) await flush();
     }
     await flush();
     return {
@@ -85,8 +102,25 @@ export async function runSync(request: Request, opts: SyncOptions, onProgress: (
       ms: Date.now() - t0,
     };
   } catch (e) {
-    throw explain(e, board);
+    throw explain(e, label);
   }
+}
+
+/** _bw's flags for the piece at `i`: 1 = not the first, 2 = the last. */
+function pieceFlags(i: number, step: number, length: number): number {
+  return (i > 0 ? 1 : 0) | (i + step >= length ? 2 : 0);
+}
+
+/**
+ * The Python expression for a chunk of bytes, whichever is shorter: a bytes literal (best for text,
+ * about 1 character per byte) or the board's decoder on base64 (4 per 3 bytes; a literal needs 4 per
+ * byte of binary). Both are ASCII without control characters.
+ */
+export function chunkExpr(data: Uint8Array, enc: 'base64' | 'hex' | null): string {
+  const literal = pyBytes(data);
+  if (enc !== 'base64') return literal;
+  const b64 = `_ba2b(b'${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}')`;
+  return b64.length < literal.length ? b64 : literal;
 }
 
 function normalizeDest(dest: string): string {
@@ -99,8 +133,8 @@ function normalizeDest(dest: string): string {
 /** CircuitPython's filesystem is read-only to code unless boot.py remounts it: say so plainly. */
 function explain(e: unknown, board: string): Error {
   if (e instanceof BoardError && e.type === 'OSError' && /\b30\b|Read-only/i.test(e.pyMessage)) {
-    return new BoardError(board, 'OSError', `${e.pyMessage} — the board's filesystem is read-only to code. On CircuitPython, ` +
-      'remount it writable in boot.py (storage.remount("/", False)); the drive is then read-only over USB.', e.traceback);
+    return new BoardError(board, 'OSError', `${e.pyMessage}: the board's filesystem is read-only to code. On CircuitPython, ` +
+      'add a boot.py that remounts it writable (import storage; storage.remount("/", readonly=False)); the drive is then read-only over USB.', e.traceback);
   }
   return e instanceof Error ? e : new Error(String(e));
 }

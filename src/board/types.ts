@@ -14,6 +14,14 @@ export interface BoardInfo {
   threads: boolean;
   /** whether the board accepted raw-paste mode */
   rawPaste: boolean;
+  /** heap free after connect and gc.collect(), before the agent (bytes) */
+  memFree: number;
+  /** whether the filesystem has folders (os.stat); false on a flat one such as the micro:bit's */
+  folders: boolean;
+  /** how calls reach the board: the agent's dispatcher loop, or one raw-REPL exec per call */
+  callPath: 'loop' | 'exec';
+  /** the agent's parts left on the board on this connection (see README for their sizes) */
+  resident: string[];
 }
 
 /** Short text for statuses: "MicroPython 1.27.0 on rp2". */
@@ -50,6 +58,8 @@ export interface CallOptions {
   timeout?: number;
   /** when the called function turns out to be a generator, each value is handed here as it arrives */
   onValue?: (value: unknown) => void;
+  /** exec: the file name tracebacks give the code (e.g. the node's label) */
+  file?: string;
 }
 
 /** The result of exec/call: the value (Python → JS per CONTRACT) and what the code printed. */
@@ -65,7 +75,7 @@ export interface CallResult {
 
 /** A Python exception or protocol failure, with the board named. */
 export class BoardError extends Error {
-  /** Python exception class name (e.g. 'ZeroDivisionError'), or 'TimeoutError' / 'ConnectionError' / 'QueueFullError' etc. for host-side failures */
+  /** Python exception class name (e.g. 'ZeroDivisionError'), or for host-side failures one of ConnectionError, TimeoutError, QueueFullError, ConfigError, ProtocolError, UnsupportedError */
   type: string;
   /** the exception message without the type prefix */
   pyMessage: string;
@@ -95,6 +105,8 @@ export interface ThreadHandlers {
   onPrint(line: string): void;
   /** the thread raised; err carries type, message and node-relative traceback */
   onError(err: BoardError): void;
+  /** the thread function returned a value other than None (before onEnd) */
+  onReturn?(value: unknown): void;
   /** the thread returned or was stopped */
   onEnd(): void;
 }
@@ -165,10 +177,11 @@ export interface DeviceApi {
   exec(code: string, opts?: CallOptions): Promise<CallResult>;
   /**
    * Registers a function definition under a key (a node id): sent now when connected and again after
-   * every (re)connect. Returns the function's name. Redefining a key replaces its source.
-   * Tracebacks from it map to the lines of `source` (line 1 = its first line).
+   * every (re)connect. Returns the function's name (the last top-level def). Redefining a key
+   * replaces its source. Tracebacks from it name `label` (default: the key) and count the lines
+   * of `source` (line 1 = its first line).
    */
-  define(key: string, source: string): Promise<string>;
+  define(key: string, source: string, label?: string): Promise<string>;
   /** Forgets a definition (it stays on the board until the next reset). */
   undefine(key: string): void;
   /** Calls a defined function. */

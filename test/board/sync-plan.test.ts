@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
   fnv1a32, ignoreMatcher, DEFAULT_IGNORE, scanHostFolder, planSync, HostFile,
-  BOARD_HASH_SNIPPET, BOARD_WRITE_SNIPPET, encodeChunk,
 } from '../../src/board/sync-plan';
+import { agentPart } from '../../src/board/agent';
+import { chunkExpr } from '../../src/board/sync';
 import { minify } from '../../src/board/python/minify';
 import { parsePython, toPython } from '../../src/board/python/literal';
 import { loadWasmPython, WasmPython } from '../python/wasm-python';
@@ -242,7 +243,8 @@ describe('a whole sync against the real interpreter (WebAssembly MicroPython)', 
   let root: string;
   before(async () => {
     mp = await loadWasmPython();
-    mp.run(BOARD_HASH_SNIPPET + '\n' + BOARD_WRITE_SNIPPET);
+    mp.run(agentPart('fnv'));
+    mp.run(agentPart('sync'));
     root = await fsp.mkdtemp(path.join(os.tmpdir(), 'belay-e2e-'));
     await fsp.mkdir(path.join(root, 'lib/pkg'), { recursive: true });
     await fsp.mkdir(path.join(root, 'empty'));
@@ -253,21 +255,21 @@ describe('a whole sync against the real interpreter (WebAssembly MicroPython)', 
   });
   after(async () => { await fsp.rm(root, { recursive: true, force: true }); });
 
-  const boardState = (dest: string) => parsePython(mp.run(`__belay_hashes(${toPython(dest)}, True)`).trim()) as [Record<string, number>, string[]];
+  const boardState = (dest: string) => parsePython(mp.run(`print(repr(_bhashes(${toPython(dest)})[:2]))`).trim()) as [Record<string, number>, string[]];
 
   const apply = (plan: ReturnType<typeof planSync>) => {
-    if (plan.delete.length) mp.run(`__belay_rm(${toPython(plan.delete)})`);
-    if (plan.mkdirs.length) mp.run(`__belay_mkdirs(${toPython(plan.mkdirs)})`);
+    if (plan.delete.length) mp.run(`_brm(${toPython(plan.delete)})`);
+    if (plan.mkdirs.length) mp.run(`_bmk(${toPython(plan.mkdirs)})`);
     for (const f of plan.upload) {
-      if (f.data.length === 0) mp.run(`__belay_w(${toPython(f.path)}, b'')`);
+      if (f.data.length === 0) mp.run(`_bw(${toPython(f.path)}, b'', 2)`);
       for (let i = 0; i < f.data.length; i += 1000) {
-        mp.run(`__belay_w(${toPython(f.path)}, ${encodeChunk(f.data.subarray(i, i + 1000))}, ${i ? 1 : 0})`);
+        mp.run(`_bw(${toPython(f.path)}, ${chunkExpr(f.data.subarray(i, i + 1000), 'base64')}, ${(i ? 1 : 0) | (i + 1000 >= f.data.length ? 2 : 0)})`);
       }
     }
   };
 
   test('the first sync uploads everything, the second finds nothing to do, a change uploads one file', { timeout: 60000 }, async () => {
-    mp.run(`__belay_mkdirs(['/dev0/stale'])\n__belay_w('/dev0/stale/x', b'x')\n__belay_w('/dev0/old.py', b'o')`);
+    mp.run(`_bmk(['/dev0/stale'])\n_bw('/dev0/stale/x', b'x', 2)\n_bw('/dev0/old.py', b'o', 2)`);
     const host = await scanHostFolder(root, { ignore: [], minify: true });
     const [files0, dirs0] = boardState('/dev0');
     const first = planSync(host.files, host.dirs, new Map(Object.entries(files0)), dirs0, { dest: '/dev0' });

@@ -1,0 +1,433 @@
+/**
+ * One connection's conversation with the board: the raw REPL, the frame reader, the request in
+ * flight, its watchdog, the dispatcher loop or the exec-per-call mode, the agent parts on the board,
+ * and resynchronisation after a timeout or a garbled reply. It knows nothing of queues, reconnects
+ * or definitions (device.ts) nor of Node-RED.
+ */
+import { RawRepl, ProtocolError } from './raw-repl';
+import { agentPart, type AgentPart } from './agent';
+import {
+  FrameReader, execCode, isThreadKind, loopLine, type CheckKind, type Frame, type Request,
+} from './wire';
+import { parsePython } from './python/literal';
+import { parseTraceback } from './python/traceback';
+import { BoardError } from './types';
+
+/** What info.py found, as the session needs it. */
+export interface BoardCaps {
+  implementation: string;
+  threads: boolean;
+  compile: boolean;
+  stdio: boolean;
+  io: boolean;
+  json: boolean;
+  /** the port's hash() width, from hash('belay') */
+  hash: CheckKind;
+  memFree: number;
+  /** os.stat exists (folders); false on a flat filesystem */
+  stat: boolean;
+}
+
+export interface Reply {
+  kind: 'R' | 'G';
+  body: string;
+  stdout: string;
+  /** a generator's values, unless onValue took them */
+  values: unknown[];
+  /** how many values a generator gave */
+  count: number;
+}
+
+export interface SessionHooks {
+  /** Y/P/X/D frames of board threads */
+  thread(f: Frame): void;
+  /** V frames of board-side event callbacks */
+  event?(f: Frame): void;
+  /** what the board printed outside any request */
+  output(text: string): void;
+}
+
+interface Pending {
+  id: number;
+  /** the file name user code runs under, for its "<string>" frames */
+  file?: string;
+  stdout: Buffer[];
+  values: unknown[];
+  count: number;
+  onValue?: (v: unknown) => void;
+  resolve(r: { kind: 'R' | 'G'; body: string }): void;
+  reject(e: Error): void;
+  deadline?: number;
+}
+
+/** Heap a board needs free for the loop (core.py compiled and running) to be worth leaving there. */
+const LOOP_MIN_FREE = 24 * 1024;
+const LOOP_READY_MS = 3000;
+/** A board that is not back within this after a failed call is given up: the link is closed. */
+export const RESYNC_MS = 3000;
+
+class TimeoutFired extends Error {}
+
+export class Session {
+  mode: 'loop' | 'exec' = 'exec';
+  /** the loop takes "j" (JSON) calls */
+  private json = false;
+  private readonly reader: FrameReader;
+  private pending: Pending | undefined;
+  private nextId = 1;
+  private parts = new Set<AgentPart>();
+  private loopReady: (() => void) | undefined;
+  private loopQuit: (() => void) | undefined;
+  /** the loop is being started again after it ended by itself */
+  private restart: Promise<void> | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private watchdogAt = 0;
+  /** replies dropped because no call waited for their id, and frames the link garbled */
+  readonly stats = { stale: 0, garbled: 0, resyncs: 0 };
+  /** set when the session gave up: the Device closes the link */
+  dead = false;
+
+  constructor(private readonly repl: RawRepl, private readonly label: string, readonly caps: BoardCaps,
+    private readonly hooks: SessionHooks, private readonly onDead: () => void) {
+    this.reader = new FrameReader({
+      frame: (f) => this.onFrame(f),
+      text: (b) => this.onText(b),
+      garbled: (raw, head) => this.onGarbled(raw, head.id),
+    }, caps.hash);
+    repl.on('unsolicited', (b: Buffer) => this.reader.push(b));
+  }
+
+  /** Whether the board can hold the loop; when it can, starts it (else: one raw exec per request). */
+  async start(useLoop: boolean): Promise<void> {
+    const c = this.caps;
+    if (useLoop && c.stdio && c.io && c.memFree >= LOOP_MIN_FREE) {
+      await this.install('core');
+      await this.startLoop();
+    }
+  }
+
+  /** Names the parts on the board, for board info and tests. */
+  get resident(): AgentPart[] {
+    return [...this.parts];
+  }
+
+  // ------------------------------------------------------------ frames
+
+  private onFrame(f: Frame): void {
+    if (f.kind === 'L') {
+      this.json = f.body.includes('j');
+      this.loopReady?.();
+      return;
+    }
+    if (isThreadKind(f.kind)) return this.hooks.thread(f);
+    if (f.kind === 'V') return this.hooks.event?.(f);
+    if (f.kind === 'Q' && f.id === '0') return this.onLoopLost();
+    const p = this.pending;
+    if (!p || String(p.id) !== f.id) {
+      this.stats.stale++;
+      return;
+    }
+    switch (f.kind) {
+      case 'I': {
+        const v = parsePython(f.body);
+        p.count++;
+        if (p.onValue) p.onValue(v); else p.values.push(v);
+        return;
+      }
+      case 'R':
+      case 'G':
+        this.pending = undefined;
+        p.resolve({ kind: f.kind, body: f.body });
+        return;
+      case 'E':
+        this.pending = undefined;
+        p.reject(this.pyError(f.body, p.file));
+        return;
+      case 'Q':
+        this.pending = undefined;
+        this.leaveLoop();
+        p.resolve({ kind: 'R', body: 'None' });
+        this.loopQuit?.();
+        return;
+    }
+  }
+
+  /**
+   * The loop ended without being asked (a Ctrl-C from elsewhere while it waited): what follows is
+   * the exec's end and the raw prompt; the next request starts the loop again.
+   */
+  private onLoopLost(): void {
+    if (this.mode !== 'loop' || this.loopQuit) return;
+    this.leaveLoop();
+    this.restart = this.repl.resync(RESYNC_MS).then((ok) => ok ? this.startLoop() : this.resync(true));
+  }
+
+  /** The loop's stream ends after the frame being read: what follows is the raw REPL's again. */
+  private leaveLoop(): void {
+    this.mode = 'exec';
+    this.reader.check = this.caps.hash;
+    this.reader.endAfterThisFrame((rest) => this.repl.divert(undefined, rest));
+  }
+
+  private onText(b: Buffer): void {
+    if (this.pending) this.pending.stdout.push(Buffer.from(b));
+    else this.hooks.output(b.toString('utf8').replace(/\r\n/g, '\n'));
+  }
+
+  /**
+   * A reply to the awaited call that fails its check fails the call (never a value) and the caller
+   * resynchronises; anything else shaped like a frame is what a program printed.
+   */
+  private onGarbled(raw: Buffer, id: string): void {
+    const p = this.pending;
+    if (!p || String(p.id) !== id) return this.onText(raw);
+    this.stats.garbled++;
+    this.pending = undefined;
+    p.reject(new ProtocolError(this.label, 'the board\'s reply arrived garbled (length or check wrong)', 'protocol'));
+  }
+
+  /** Builds a BoardError from the agent's (type, message, traceback) tuple. */
+  pyError(body: string, file?: string): BoardError {
+    let type = 'Exception', message = '', tb = '';
+    const v = parsePython(body);
+    if (Array.isArray(v)) [type, message, tb] = v as [string, string, string];
+    return new BoardError(this.label, type, message, cleanTraceback(tb, file));
+  }
+
+  private tracebackError(stderr: string, file?: string): BoardError {
+    const tb = parseTraceback(stderr);
+    return new BoardError(this.label, tb.type || 'Exception', tb.message, cleanTraceback(stderr, file));
+  }
+
+  // ------------------------------------------------------------ requests
+
+  /**
+   * Runs one request and waits for its answer. A timeout interrupts the board (Ctrl-C) and fails
+   * with TimeoutError; a garbled reply fails with ProtocolError; either way the session is back in
+   * step (or dead, and the link closed) before this returns.
+   */
+  async request(r: Request, timeoutMs: number, onValue?: (v: unknown) => void): Promise<Reply> {
+    if (this.restart) {
+      const r = this.restart;
+      this.restart = undefined;
+      await r;
+    }
+    if (this.dead) throw new BoardError(this.label, 'ConnectionError', 'not connected');
+    const id = this.nextId;
+    this.nextId = this.nextId >= 999999 ? 1 : this.nextId + 1;
+    const file = r.op === 'eval' || r.op === 'define' ? r.file : undefined;
+    const p: Pending = { id, file, stdout: [], values: [], count: 0, onValue, resolve: () => undefined, reject: () => undefined };
+    const result = new Promise<{ kind: 'R' | 'G'; body: string }>((resolve, reject) => { p.resolve = resolve; p.reject = reject; });
+    result.catch(() => undefined); // awaited below; a rejection before that must not count as unhandled
+    this.pending = p;
+    try {
+      if (this.mode === 'loop') {
+        if (timeoutMs) this.watch(p, timeoutMs);
+        await this.repl.write(loopLine(id, r, this.json));
+      } else {
+        const code = execCode(id, r);
+        if (code === undefined) throw new Error(`internal: ${r.op} needs the dispatcher loop`);
+        const reply = await this.repl.exec(code, timeoutMs, (c) => this.reader.push(c));
+        if (this.pending === p) {
+          // A \x04 that user code printed ends the exec's stdout early: its frames are in what follows.
+          this.reader.push(reply.stderr);
+          if (this.pending === p) {
+            const err = reply.stderr.toString('utf8');
+            throw err.trim() ? this.tracebackError(err, file) : new ProtocolError(this.label, 'the board returned no result');
+          }
+        }
+      }
+      const out = await result;
+      return { ...out, stdout: text(p.stdout), values: p.values, count: p.count };
+    } catch (e) {
+      if (this.pending === p) this.pending = undefined;
+      if (e instanceof TimeoutFired || (e instanceof ProtocolError && e.kind === 'timeout')) {
+        await this.resync();
+        throw new BoardError(this.label, 'TimeoutError', `no result within ${timeoutMs / 1000} s; the call was interrupted (Ctrl-C)`);
+      }
+      if (e instanceof ProtocolError && e.kind === 'protocol') {
+        await this.resync();
+        throw new BoardError(this.label, 'ProtocolError', e.message.replace(`${this.label}: `, ''));
+      }
+      throw e;
+    }
+  }
+
+  private watch(p: Pending, ms: number): void {
+    p.deadline = performance.now() + ms;
+    if (this.watchdog && this.watchdogAt <= p.deadline) return;
+    clearTimeout(this.watchdog);
+    this.armWatchdog(p.deadline);
+  }
+
+  private armWatchdog(at: number): void {
+    this.watchdogAt = at;
+    this.watchdog = setTimeout(this.onWatchdog, Math.max(0, at - performance.now()));
+  }
+
+  /** One timer for every call: re-armed only when it fires early, so back-to-back calls cost none. */
+  private readonly onWatchdog = (): void => {
+    this.watchdog = undefined;
+    const p = this.pending;
+    if (p?.deadline === undefined) return;
+    if (performance.now() >= p.deadline) {
+      this.pending = undefined;
+      p.reject(new TimeoutFired());
+    } else this.armWatchdog(p.deadline);
+  };
+
+  // ------------------------------------------------------------ agent parts
+
+  /** Leaves a part of the agent on the board, once per connection. */
+  async ensure(part: AgentPart): Promise<void> {
+    if (this.parts.has(part)) return;
+    if (part === 'threads') await this.ensure('core');
+    await this.install(part);
+  }
+
+  /** Whether a part is on the board. */
+  has(part: AgentPart): boolean {
+    return this.parts.has(part);
+  }
+
+  private async install(part: AgentPart): Promise<void> {
+    const src = agentPart(part);
+    if (this.mode === 'loop') {
+      await this.request({ op: 'define', src, file: `belay-${part}` }, 10000);
+    } else {
+      const reply = await this.repl.exec(src, 10000, (c) => this.reader.push(c));
+      const err = reply.stderr.toString('utf8');
+      if (err.trim()) {
+        const e = this.tracebackError(err);
+        e.message = `${this.label}: could not leave the Belay agent's ${part} part on the board: ${e.type}: ${e.pyMessage}`;
+        throw e;
+      }
+    }
+    this.parts.add(part);
+  }
+
+  // ------------------------------------------------------------ the loop
+
+  private async startLoop(): Promise<void> {
+    const ready = new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), LOOP_READY_MS);
+      this.loopReady = () => { clearTimeout(t); resolve(true); };
+    });
+    await this.repl.send('_bloop()', 5000);
+    this.repl.divert((c) => this.reader.push(c));
+    const ok = await ready;
+    this.loopReady = undefined;
+    if (ok) {
+      this.mode = 'loop';
+      return;
+    }
+    this.reader.check = this.caps.hash;
+    // The board could not run the loop (no readable sys.stdin in an exec): one raw exec per call.
+    this.repl.divert(undefined);
+    this.mode = 'exec';
+    await this.toRawPrompt();
+  }
+
+  /** Leaves the loop (before teardown's raw exec and leaving raw mode). */
+  async stopLoop(): Promise<void> {
+    if (this.mode !== 'loop' || this.dead) return;
+    const quit = new Promise<void>((resolve) => { this.loopQuit = resolve; });
+    try {
+      await this.request({ op: 'quit' }, 1500);
+      await quit;
+      if (!await this.repl.resync(1500)) await this.toRawPrompt();
+    } catch {
+      this.mode = 'exec';
+      this.reader.check = this.caps.hash;
+      await this.toRawPrompt().catch(() => undefined);
+    } finally {
+      this.loopQuit = undefined;
+    }
+  }
+
+  /** Ctrl-C and the raw banner: whatever ran has stopped and the raw REPL waits. */
+  private async toRawPrompt(): Promise<void> {
+    this.repl.divert(undefined);
+    this.reader.reset();
+    await this.repl.enterRaw(false, RESYNC_MS);
+  }
+
+  /**
+   * After a call that could not complete: interrupt, find the raw prompt, start the loop again.
+   * Not back within RESYNC_MS: the session is dead and the link closed, so that reconnect takes over.
+   */
+  async resync(wasLoop = this.mode === 'loop'): Promise<void> {
+    this.stats.resyncs++;
+    this.mode = 'exec';
+    this.reader.check = this.caps.hash;
+    const back = (async () => {
+      await this.toRawPrompt();
+      if (wasLoop) {
+        await this.startLoop();
+        if (this.mode !== 'loop') throw new Error('the loop did not start again');
+      }
+      return true;
+    })();
+    const ok = await withTimeout(back, RESYNC_MS + 2000).catch(() => false);
+    if (!ok) this.kill();
+  }
+
+  /** Gives up on this connection. */
+  kill(): void {
+    if (this.dead) return;
+    this.dead = true;
+    clearTimeout(this.watchdog);
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(new BoardError(this.label, 'ConnectionError', 'the board stopped answering'));
+    this.onDead();
+  }
+
+  /** The link is gone: fail what waits. */
+  close(err: Error): void {
+    this.dead = true;
+    clearTimeout(this.watchdog);
+    this.repl.divert(undefined);
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(err);
+  }
+}
+
+/** What user code printed, with the board's \r\n line ends as \n. */
+function text(parts: Buffer[]): string {
+  if (parts.length === 0) return '';
+  return Buffer.concat(parts).toString('utf8').replace(/\r\n/g, '\n');
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  if (!ms) return p;
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new TimeoutFired()), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
+  });
+}
+
+/**
+ * Drops the agent's own frames so a traceback shows only the user's code. Frames in "<string>"
+ * are the user's when the request ran user code through eval/exec (boards without compile, and
+ * exec mode): they are named `file` then; otherwise they are the host's call expression.
+ */
+export function cleanTraceback(tb: string, file?: string): string {
+  const out: string[] = [];
+  for (const l of tb.split(/\r?\n/)) {
+    if (/^\s+File "belay-[a-z_]+", line \d+/.test(l)) continue;
+    const m = /^(\s+File ")<(stdin|string)>(", line \d+(?:, in (.*))?)$/.exec(l);
+    if (m) {
+      const fn = m[4];
+      if (fn !== undefined && /^_b[a-z]*$/.test(fn)) continue;
+      if (m[2] === 'stdin' && fn === '<module>') continue;
+      if (m[2] === 'string') {
+        if (file === undefined && fn === '<module>') continue;
+        if (file !== undefined) { out.push(`${m[1]}${file}${m[3]}`); continue; }
+      }
+    }
+    out.push(l);
+  }
+  return out.join('\n').replace(/\n+$/, '\n');
+}
