@@ -12,7 +12,7 @@ import { BOARD_NAMES, firmwareAvailable, startFirmware, type FirmwareBoard, type
 import { catcher, connected, device, load, message, messages, messageWhere, node, sink, statusOf, unload, userDir, type Msg } from '../support/nr';
 
 export interface BoardTraits {
-  /** the connected status, e.g. /^MicroPython 1\.26\.1 on rp2$/ */
+  /** the connected status (it begins with the firmware and its version) */
   status: RegExp;
   threads: boolean;
   /** false where the filesystem is flat (the micro:bit): sync of a folder with subfolders must fail clearly */
@@ -257,4 +257,28 @@ export function boardContract(kind: FirmwareKind, traits: BoardTraits): void {
       assert.equal(await run({ code: "open('stay.txt').read()" }).then((m) => m.payload), 'here', 'the board\'s files are untouched');
     });
   }
+
+  // last: a board whose memory runs out on the way fails the tests after this one too
+  test('500 task calls queued at once are all answered, in order, and the board\'s memory lasts', T, async () => {
+    const got: Msg[] = [];
+    const out = node('out');
+    const caught = node('caught');
+    let onOut!: (m: Msg) => void;
+    let onCaught!: (m: Msg) => void;
+    const all = new Promise<void>((resolve, reject) => {
+      onOut = (m) => { if (got.push(m) === 500) resolve(); };
+      onCaught = (m) => reject(new Error(`call ${m.seq} failed after ${got.length} answers: ${m.error.message}`));
+    });
+    out.on('input', onOut);
+    caught.on('input', onCaught);
+    try {
+      for (let i = 0; i < 500; i++) node('area').receive({ payload: [i], seq: i });
+      await all;
+    } finally {
+      out.off('input', onOut);
+      caught.off('input', onCaught);
+    }
+    assert.deepEqual(got.map((m) => m.seq), [...Array(500).keys()]);
+    assert.ok(got.every((m) => m.payload === m.seq), 'every call returned its own argument');
+  });
 }

@@ -5,4 +5,4 @@
  */
 import { boardContract } from './contract';
 
-boardContract('microbit', { status: /^MicroPython 1\.9\.2 on microbit$/, threads: false, folders: false });
+boardContract('microbit', { status: /^MicroPython 1\.9\b/, threads: false, folders: false });
