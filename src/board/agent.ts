@@ -3,13 +3,14 @@
  * and the start-up imports. Which part a board gets, and when, is the Session's business:
  *   info       read once per connect, leaves nothing behind
  *   core       the dispatcher loop (boards whose sys.stdin can be read in an exec, with io)
+ *   exec       three short helpers for one raw exec per call, where the loop cannot run
  *   threads    the first time a thread starts (needs core)
- *   fnv_viper / fnv, sync   the first time a sync runs on a connection
+ *   fnv_viper / fnv, sync (sync_flat on a flat filesystem)   the first time a sync runs on a connection
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type AgentPart = 'info' | 'core' | 'threads' | 'fnv_viper' | 'fnv' | 'sync';
+export type AgentPart = 'info' | 'core' | 'exec' | 'threads' | 'fnv_viper' | 'fnv' | 'sync' | 'sync_flat';
 
 const cache = new Map<AgentPart, string>();
 

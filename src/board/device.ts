@@ -486,13 +486,17 @@ export class Device extends EventEmitter implements DeviceApi {
       folders: this._info!.folders,
       // the loop takes file data as base64/hex lines that are never compiled; exec mode as literals
       lines: s.mode === 'loop',
-      // what one request may carry: 4 KB where the heap is roomy, an eighth of it on small boards
-      chunk: Math.max(256, Math.min(s.mode === 'loop' ? 8192 : 4096, Math.floor(this._info!.memFree / 8))),
+      // what one request may carry: 4-8 KB where the heap is roomy, a sixteenth of it on small
+      // boards (compiling a request takes several times its size; the micro:bit hangs when it runs out)
+      chunk: Math.max(256, Math.min(s.mode === 'loop' ? 8192 : 4096, Math.floor(this._info!.memFree / 16))),
       prepare: async () => {
-        if (!s.has('sync')) {
-          if (!s.has('fnv_viper') && !s.has('fnv')) await s.ensure('fnv_viper').catch(() => s.ensure('fnv'));
-          await s.ensure('sync');
+        const part = this._info!.folders ? 'sync' : 'sync_flat';
+        if (s.has(part)) return;
+        // viper where the port compiles it (not on small boards: they have no native emitter)
+        if (!s.has('fnv_viper') && !s.has('fnv')) {
+          await (this._info!.memFree >= 32 * 1024 ? s.ensure('fnv_viper').catch(() => s.ensure('fnv')) : s.ensure('fnv'));
         }
+        await s.ensure(part);
       },
       expr,
       write: async (path, data, flags) => { await this.run({ op: 'write', path, data, flags }, 60); },

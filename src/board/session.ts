@@ -63,6 +63,8 @@ interface Pending {
 /** Heap a board needs free for the loop (core.py compiled and running) to be worth leaving there. */
 const LOOP_MIN_FREE = 24 * 1024;
 const LOOP_READY_MS = 3000;
+/** Below this, not even agent/exec.py's few lines stay: every exec carries its own. */
+const EXEC_HELPERS_MIN_FREE = 3 * 1024;
 /** A board that is not back within this after a failed call is given up: the link is closed. */
 export const RESYNC_MS = 3000;
 
@@ -104,6 +106,7 @@ export class Session {
       await this.install('core');
       await this.startLoop();
     }
+    if (this.mode === 'exec' && c.memFree >= EXEC_HELPERS_MIN_FREE) await this.install('exec');
   }
 
   /** Names the parts on the board, for board info and tests. */
@@ -225,7 +228,7 @@ export class Session {
         if (timeoutMs) this.watch(p, timeoutMs);
         await this.repl.write(loopLine(id, r, this.json));
       } else {
-        const code = execCode(id, r);
+        const code = execCode(id, r, this.parts.has('exec'));
         if (code === undefined) throw new Error(`internal: ${r.op} needs the dispatcher loop`);
         const reply = await this.repl.exec(code, timeoutMs, (c) => this.reader.push(c));
         if (this.pending === p) {
@@ -420,7 +423,7 @@ export function cleanTraceback(tb: string, file?: string): string {
     const m = /^(\s+File ")<(stdin|string)>(", line \d+(?:, in (.*))?)$/.exec(l);
     if (m) {
       const fn = m[4];
-      if (fn !== undefined && /^_b[a-z]*$/.test(fn)) continue;
+      if (fn !== undefined && /^_b[A-Za-z]*$/.test(fn)) continue;
       if (m[2] === 'stdin' && fn === '<module>') continue;
       if (m[2] === 'string') {
         if (file === undefined && fn === '<module>') continue;

@@ -247,10 +247,24 @@ const printFrame = (kind: string, id: number, v: string) => `${v}='${kind}${id} 
 
 /**
  * The raw-REPL exec for one request on a board without the loop: Belay's one exchange per call,
- * the answer printed as the same frames. Returns undefined for requests that need the loop.
- * Line 1 of a definition is line 1 of the exec, so tracebacks count the node's own lines.
+ * the answer printed as the same frames. With agent/exec.py on the board (`helpers`) the exec is a
+ * single short call; without it, it carries the few lines itself and leaves nothing behind.
+ * Returns undefined for requests that need the loop. Line 1 of a definition is line 1 of the exec,
+ * so tracebacks count the node's own lines.
  */
-export function execCode(id: number, r: Request): string | undefined {
+export function execCode(id: number, r: Request, helpers = false): string | undefined {
+  if (helpers) {
+    switch (r.op) {
+      case 'define': return `${r.src}\n_bR('R${id}',None)\n`;
+      case 'eval': return `_bE('R${id}',${pyString(r.src)})\n`;
+      case 'call': {
+        const call = callExpr(r.name, r.args, r.kwargs);
+        return r.generator ? `_bI('${id}',${call})\n` : `_bR('R${id}',${call})\n`;
+      }
+      case 'expr': return `_bR('R${id}',${r.expr})\n`;
+      default: return undefined;
+    }
+  }
   switch (r.op) {
     case 'define':
       return `${r.src}\n_b='None'\n${printFrame('R', id, '_b')}\ndel _b\n`;

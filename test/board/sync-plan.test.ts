@@ -263,7 +263,7 @@ describe('a whole sync against the real interpreter (WebAssembly MicroPython)', 
     for (const f of plan.upload) {
       if (f.data.length === 0) mp.run(`_bw(${toPython(f.path)}, b'', 2)`);
       for (let i = 0; i < f.data.length; i += 1000) {
-        mp.run(`_bw(${toPython(f.path)}, ${chunkExpr(f.data.subarray(i, i + 1000), 'base64')}, ${(i ? 1 : 0) | (i + 1000 >= f.data.length ? 2 : 0)})`);
+        mp.run(`_bw(${toPython(f.path)}, ${chunkExpr(f.data.subarray(i, i + 1000), mp.run('print(_benc)').trim() === 'base64' ? 'base64' : null)}, ${(i ? 1 : 0) | (i + 1000 >= f.data.length ? 2 : 0)})`);
       }
     }
   };

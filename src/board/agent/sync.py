@@ -1,6 +1,6 @@
 # Folder sync on the board (sent once per connection, before the first sync; needs _bfnv from
-# fnv_viper.py or fnv.py). Plain Python for every port: os.listdir + os.stat where there is one, a
-# flat filesystem (os.listdir() without argument, no os.stat: the micro:bit) otherwise.
+# fnv_viper.py or fnv.py). Plain Python for every port with folders (os.listdir + os.stat);
+# sync_flat.py is the small one for a flat filesystem.
 import os
 _benc = None
 try:
@@ -71,10 +71,6 @@ def _bhashes(root):
     fs = {}
     ds = []
     buf = bytearray(256)
-    if not hasattr(os, 'stat'):
-        for n in os.listdir():
-            fs['/' + n] = _bhf(n, buf)
-        return fs, ds, _benc
 
     def walk(d):
         for n in os.listdir(d):
@@ -103,9 +99,7 @@ def _bmk(ps):
 
 def _brm(ps):
     for p in ps:
-        if not hasattr(os, 'stat'):
-            os.remove(p[1:])
-        elif _bkind(p) == 1:
+        if _bkind(p) == 1:
             os.remove(p)
         elif _bkind(p) == 2:
             os.rmdir(p)

@@ -10,8 +10,21 @@ export type ParsedPort =
   | { kind: 'serial'; path: string }
   | { kind: 'webrepl'; url: string; host: string; port: number; path: string }
   | { kind: 'tcp'; host: string; port: number }
-  /** name is 'default' for plain `virtual`; options holds the `?key=value&...` part, e.g. { thread: 'off' }. */
-  | { kind: 'virtual'; name: string; options: Record<string, string> };
+  /** name is 'default' for plain `virtual`; options holds what the `?key=value&...` part set. */
+  | { kind: 'virtual'; name: string; options: VirtualPortOptions };
+
+/** Kinds of board the virtual board can be (`?profile=`): see src/virtual/README.md. */
+export const VIRTUAL_PROFILES = ['micropython', 'circuitpython', 'small'] as const;
+export type VirtualProfile = typeof VIRTUAL_PROFILES[number];
+
+/** The `?key=value` options of a virtual port; a key left out takes the profile's default. */
+export interface VirtualPortOptions {
+  profile?: VirtualProfile;
+  /** `thread=on|off` (also `threads=`) */
+  threads?: boolean;
+  /** `rawpaste=on|off` */
+  rawPaste?: boolean;
+}
 
 const FORMS = 'a serial path (/dev/ttyACM0, COM3), ws://host[:port] for WebREPL, tcp://host:port, or virtual[:NAME]';
 
@@ -40,19 +53,36 @@ export function parsePort(port: string): ParsedPort {
   return fail(`not a port this node knows; use ${FORMS}`);
 }
 
-const VIRTUAL_OPTIONS = ['thread', 'threads', 'rawpaste'];
+/** Virtual board names: also a folder name under the virtual boards' root. */
+export const VIRTUAL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const VIRTUAL_KEYS = ['profile', 'thread', 'threads', 'rawpaste'];
 
 function parseVirtual(name: string | undefined, query: string | undefined, fail: (why: string) => never): ParsedPort {
-  if (name !== undefined && !/^[\w.-]+$/.test(name)) {
-    fail('a virtual board name may hold letters, digits, "_", "." and "-" only, e.g. virtual:demo');
+  if (name !== undefined && (!VIRTUAL_NAME.test(name) || /^\.+$/.test(name))) {
+    fail('a virtual board name is 1 to 64 letters, digits, "_", "." and "-", e.g. virtual:demo');
   }
-  const options: Record<string, string> = {};
+  const options: VirtualPortOptions = {};
+  const seen = new Set<string>();
   for (const pair of (query ?? '').split('&').filter((p) => p !== '')) {
-    const m = /^(\w+)=(\w+)$/.exec(pair);
-    if (!m) fail(`virtual board options are written ?key=value&key=value, e.g. virtual:demo?thread=off; "${pair}" is not`);
-    if (!VIRTUAL_OPTIONS.includes(m[1])) fail(`unknown virtual board option "${m[1]}" (known: ${VIRTUAL_OPTIONS.join(', ')})`);
-    if (!/^(on|off|true|false|yes|no|1|0)$/i.test(m[2])) fail(`virtual board option ${m[1]} is on or off, not "${m[2]}"`);
-    options[m[1]] = m[2];
+    const m = /^(\w+)=([\w-]+)$/.exec(pair);
+    if (!m) fail(`virtual board options are written ?key=value&key=value, e.g. virtual:demo?profile=small; "${pair}" is not`);
+    const key = m[1].toLowerCase();
+    const value = m[2].toLowerCase();
+    if (!VIRTUAL_KEYS.includes(key)) fail(`unknown virtual board option "${m[1]}" (known: profile, thread, rawpaste)`);
+    const canonical = key === 'threads' ? 'thread' : key;
+    if (seen.has(canonical)) fail(`virtual board option ${canonical} is given twice`);
+    seen.add(canonical);
+    if (key === 'profile') {
+      if (!(VIRTUAL_PROFILES as readonly string[]).includes(value)) {
+        fail(`virtual board profile "${m[2]}" does not exist (known: ${VIRTUAL_PROFILES.join(', ')})`);
+      }
+      options.profile = value as VirtualProfile;
+      continue;
+    }
+    const on = /^(on|true|yes|1)$/.test(value);
+    if (!on && !/^(off|false|no|0)$/.test(value)) fail(`virtual board option ${canonical} is on or off, not "${m[2]}"`);
+    if (canonical === 'thread') options.threads = on;
+    else options.rawPaste = on;
   }
   return { kind: 'virtual', name: name ?? 'default', options };
 }

@@ -2,6 +2,9 @@
  * What the host needs to know about a task or thread node's code before sending it: the name of
  * the function it defines, and whether that function is a generator. Both read tokens, so a `def`
  * or `yield` inside a string or comment never counts.
+ *
+ * The rule "which function a task calls" lives here only: the runtime imports it, and the editor
+ * runs this same compiled module (served by src/nodes/editor-script.ts) for labels and checks.
  */
 import { tokenize, logicalLines, indentWidth, LogicalLine } from './tokens';
 
@@ -35,21 +38,31 @@ export function topLevelFunctions(source: string): TopLevelFunction[] {
 }
 
 /**
- * The name of the first top-level function the code defines (lines above it, such as imports,
- * constants and decorators, are allowed), or undefined when it defines none.
- * Throws when that function is `async def`: the board's raw REPL has no event loop to run it.
+ * The function a task or thread node calls: the last top-level `def` (CONTRACT: "one function
+ * definition plus any lines it needs above it", so helpers, imports, constants and decorators come
+ * first). Undefined when the code defines none.
  */
-export function functionName(source: string): string | undefined {
-  const first = topLevelFunctions(source)[0];
-  if (!first) return undefined;
-  if (first.isAsync) {
-    throw new Error(`"async def ${first.name}" cannot be called from Node-RED: the board runs a task by calling it directly, with no event loop. Use a plain "def ${first.name}(...)" (a generator with yield streams values).`);
-  }
-  return first.name;
+export function calledFunction(source: string): TopLevelFunction | undefined {
+  const fns = topLevelFunctions(source);
+  return fns[fns.length - 1];
 }
 
 /**
- * Best effort: whether the first top-level function (or the one named) is a generator, i.e. its own
+ * The name of the function the code's node calls (see calledFunction), or undefined when it
+ * defines none. Throws when that function is `async def`: the board's raw REPL has no event loop
+ * to run it.
+ */
+export function functionName(source: string): string | undefined {
+  const fn = calledFunction(source);
+  if (!fn) return undefined;
+  if (fn.isAsync) {
+    throw new Error(`"async def ${fn.name}" cannot be called from Node-RED: the board runs a task by calling it directly, with no event loop. Use a plain "def ${fn.name}(...)" (a generator with yield streams values).`);
+  }
+  return fn.name;
+}
+
+/**
+ * Best effort: whether the called function (or the one named) is a generator, i.e. its own
  * body contains `yield` outside strings and comments. `yield` inside a nested def or class body does
  * not count, as in Python. Not detected: `yield` inside a lambda (which would make that lambda, not
  * the function, a generator, and is counted wrongly) — asking the board is the exact answer.
@@ -57,7 +70,8 @@ export function functionName(source: string): string | undefined {
 export function isGeneratorFunction(source: string, name?: string): boolean {
   const lines = logicalLines(tokenize(source));
   const fns = topLevelFunctions(source);
-  const fn = name === undefined ? fns[0] : fns.find((f) => f.name === name);
+  // A name defined twice is the later definition, as Python binds it.
+  const fn = name === undefined ? fns[fns.length - 1] : fns.filter((f) => f.name === name).pop();
   if (!fn) return false;
 
   const header = lines[fn.index];
