@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Link } from './link/link';
 import { createLink } from './link';
 import { RawRepl, ProtocolError } from './raw-repl';
-import { agentPart, defaultStartup } from './agent';
+import { agentPart, defaultStartup, type AgentPart } from './agent';
 import { Session, withTimeout, type BoardCaps, type Reply } from './session';
 import { CallQueue, type Job } from './queue';
 import { hashKind, type Frame, type Request } from './wire';
@@ -41,6 +41,29 @@ interface ThreadEntry {
 
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
 
+/** What a board-side feature outside this file (events.ts) may do on the board's connection. */
+export interface BoardContext {
+  /** leaves an agent part on the board, once per connection */
+  ensure(part: AgentPart): Promise<void>;
+  /** evaluates an expression built from literals; returns its value */
+  expr(e: string, timeoutS?: number): Promise<unknown>;
+  /** runs user code (statements or an expression) under `file`, for node-relative tracebacks */
+  run(src: string, file: string, timeoutS?: number): Promise<unknown>;
+  /** the board as it described itself on this connection */
+  readonly info: BoardInfo;
+}
+
+/**
+ * A board-side feature that lives beside the calls (events): set up on every connect after the
+ * definitions, told of the frames of its kind, run through the queue like any call.
+ */
+export interface BoardExtension {
+  /** on every connect, after start-up, setup and definitions; a failure is reported as define-error */
+  connect(ctx: BoardContext): Promise<void>;
+  /** a frame of a kind the calls do not use ('V') */
+  frame(f: Frame): void;
+}
+
 /**
  * How long closing may take, in one place. Node-RED gives a node 15 s to close; a board gets
  * stopping its threads and teardown (SHUTDOWN_MS) plus closing the link (LINK_CLOSE_MS): 6 s, so
@@ -69,6 +92,7 @@ export class Device extends EventEmitter implements DeviceApi {
   private session: Session | undefined;
   private readonly queue = new CallQueue((n) => this.emit('queue', n));
   private defs = new Map<string, Definition>();
+  private extensions = new Map<string, BoardExtension>();
   private threads = new Map<number, ThreadEntry>();
   private nextTid = 1;
   private wantConnected = false;
@@ -151,6 +175,7 @@ export class Device extends EventEmitter implements DeviceApi {
       const caps = await this.readInfo(repl);
       const session = new Session(repl, this.label, caps, {
         thread: (f) => this.onThreadFrame(f),
+        event: (f) => { for (const x of this.extensions.values()) x.frame(f); },
         output: (t) => this.emit('output', t),
       }, () => { void link!.close().catch(() => undefined); });
       this.session = session;
@@ -161,6 +186,7 @@ export class Device extends EventEmitter implements DeviceApi {
       if (this.opts.setup?.trim()) await this.run({ op: 'define', src: this.opts.setup, file: 'setup' });
       // One definition that no longer compiles must not take the board down for every other user.
       for (const [key, d] of this.defs) await this.sendDefinition(key, d).catch(() => undefined);
+      for (const [key, x] of this.extensions) await this.connectExtension(key, x).catch(() => undefined);
       this.attempt = 0;
       this.lastError = undefined;
       this.setState('connected', this._info);
@@ -412,6 +438,46 @@ export class Device extends EventEmitter implements DeviceApi {
 
   undefine(key: string): void {
     this.defs.delete(key);
+  }
+
+  /** Adds a board-side feature (see BoardExtension); connects it now when the board is connected. */
+  async extend(key: string, x: BoardExtension): Promise<void> {
+    this.extensions.set(key, x);
+    if (this._state === 'connected') await this.enqueue(() => this.connectExtension(key, x), this.opts.timeout);
+  }
+
+  /** Forgets a feature; `cleanup` runs through the queue first when connected (unregistering it on the board). */
+  async unextend(key: string, cleanup?: (ctx: BoardContext) => Promise<void>): Promise<void> {
+    this.extensions.delete(key);
+    if (cleanup && this._state === 'connected') {
+      await this.enqueue(() => cleanup(this.context()), this.opts.timeout).catch(() => undefined);
+    }
+  }
+
+  /** Runs `fn` on the board through the queue, with what a feature may do there. */
+  withBoard<T>(fn: (ctx: BoardContext) => Promise<T>, opts?: CallOptions): Promise<T> {
+    return this.enqueue(() => fn(this.context()), this.timeoutOf(opts));
+  }
+
+  private async connectExtension(key: string, x: BoardExtension): Promise<void> {
+    try {
+      await x.connect(this.context());
+    } catch (e) {
+      const err = e instanceof BoardError ? e : hostError(this.label, 'ConnectionError', errorText(e));
+      if (this.extensions.get(key) === x) this.emit('define-error', key, err);
+      throw err;
+    }
+  }
+
+  private context(): BoardContext {
+    const s = this.session;
+    if (!s || s.dead) throw hostError(this.label, 'ConnectionError', 'not connected');
+    return {
+      info: this._info!,
+      ensure: (part) => s.ensure(part),
+      expr: async (e, timeoutS) => this.toResult(await this.run({ op: 'expr', expr: e }, timeoutS)).value,
+      run: async (src, file, timeoutS) => this.toResult(await this.run({ op: 'eval', src, file }, timeoutS)).value,
+    };
   }
 
   private isGenerator(name: string): boolean {

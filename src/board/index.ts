@@ -5,7 +5,7 @@
  *   await dev.connect();
  *   const { value } = await dev.exec('1 + 1');
  */
-export { Device } from './device';
+export { Device, type BoardContext, type BoardExtension } from './device';
 export { RawRepl, ProtocolError } from './raw-repl';
 export * from './types';
 export { createLink } from './link';

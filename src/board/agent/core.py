@@ -78,8 +78,12 @@ def _bg():
 _bgen = type(_bg())
 
 
+# how the loop waits for the next request; events.py may replace it with a wait that also runs
+# the board's event sources while no request comes
+_brd = sys.stdin.readline
+
+
 def _bloop():
-    rd = sys.stdin.readline
     rn = sys.stdin.read
     g = globals()
     jl = _bjl
@@ -87,7 +91,7 @@ def _bloop():
     k = i = 0
     try:
         while True:
-            ln = rd()
+            ln = _brd()
             k = ln[:1]
             p = ln.find(' ')
             i = ln[1:p]
