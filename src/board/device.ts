@@ -108,6 +108,8 @@ export class Device extends EventEmitter implements DeviceApi {
   private threadRan = false;
   /** Use the dispatcher loop when the board runs it (tests and benchmarks may turn it off). */
   useDispatcher = true;
+  /** Keep several calls in flight where the board can take them (benchmarks compare with off). */
+  pipeline = true;
 
   private makeLink: (port: string, o: { baud?: number; password?: string }) => Link;
 
@@ -179,8 +181,16 @@ export class Device extends EventEmitter implements DeviceApi {
         output: (t) => this.emit('output', t),
       }, () => { void link!.close().catch(() => undefined); });
       this.session = session;
+      session.onSpace = () => this.pump();
       await session.start(this.useDispatcher);
-      this._info = { ...this._info!, callPath: session.mode, resident: session.resident };
+      // Calls in flight: as many bytes as the link holds without loss. A serial port may be a UART
+      // with a small receive buffer and no flow control (a link that asks for pacing); USB CDC,
+      // TCP, WebREPL and the virtual board have flow control.
+      session.windowBytes = !this.pipeline || session.mode !== 'loop' ? 0 : link.pacing.pauseMs > 0 ? link.pacing.chunk : 4096;
+      this._info = {
+        ...this._info!, callPath: session.mode, resident: session.resident, window: session.windowBytes,
+        ...(session.windowBytes ? {} : { windowOff: !this.pipeline ? 'turned off' : 'one raw exec per call: each call ends before the next' }),
+      };
       const startup = this.opts.startup === undefined ? defaultStartup(this._info.implementation) : this.opts.startup;
       if (startup.trim()) await this.run({ op: 'define', src: startup, file: 'startup' });
       if (this.opts.setup?.trim()) await this.run({ op: 'define', src: this.opts.setup, file: 'setup' });
@@ -339,14 +349,14 @@ export class Device extends EventEmitter implements DeviceApi {
 
   // ---------------------------------------------------------------- the queue
 
-  private enqueue<T>(run: () => Promise<T>, timeout: number): Promise<T> {
+  private enqueue<T>(run: () => Promise<T>, timeout: number, pipelined = false): Promise<T> {
     if (this.closedForGood) return Promise.reject(hostError(this.label, 'ConnectionError', 'this board connection was closed'));
     if (this.absent && this.lastError) return Promise.reject(this.lastError);
     if (this.queue.length >= this.opts.maxQueue) {
       return Promise.reject(hostError(this.label, 'QueueFullError', `${this.queue.length} calls are already waiting; the board is not keeping up`));
     }
     return new Promise<T>((resolve, reject) => {
-      const job: TimedJob = { run, resolve, reject, timeout };
+      const job: TimedJob = { run, resolve, reject, timeout, pipelined };
       this.queue.add(job);
       if (this._state !== 'connected') this.armWaitTimer(job);
       if (!this.wantConnected) this.connect().catch(() => undefined);
@@ -365,7 +375,8 @@ export class Device extends EventEmitter implements DeviceApi {
   }
 
   private pump(): void {
-    this.queue.pump(this._state === 'connected');
+    const s = this.session;
+    this.queue.pump(this._state === 'connected', () => !!s && s.canTake());
   }
 
   private timeoutOf(opts?: CallOptions): number {
@@ -394,7 +405,7 @@ export class Device extends EventEmitter implements DeviceApi {
 
   exec(code: string, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
-    return this.enqueue(async () => this.toResult(await this.run({ op: 'eval', src: code, file: opts?.file ?? 'exec' }, t, opts?.onValue)), t);
+    return this.enqueue(async () => this.toResult(await this.run({ op: 'eval', src: code, file: opts?.file ?? 'exec' }, t, opts?.onValue)), t, true);
   }
 
   async define(key: string, source: string, label?: string): Promise<string> {
@@ -488,7 +499,7 @@ export class Device extends EventEmitter implements DeviceApi {
   call(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
     const r: Request = { op: 'call', name, args, kwargs, generator: this.isGenerator(name) };
-    return this.enqueue(async () => this.toResult(await this.run(r, t, opts?.onValue)), t);
+    return this.enqueue(async () => this.toResult(await this.run(r, t, opts?.onValue)), t, true);
   }
 
   async iterate(name: string, args: unknown[] | undefined, kwargs: Record<string, unknown> | undefined,

@@ -1,6 +1,8 @@
 /**
- * The FIFO of one board: calls run one after another, in the order they came; a bounded length;
- * idle() for whoever must wait until nothing runs (closing, teardown).
+ * The FIFO of one board: calls start in the order they came; a bounded length; idle() for whoever
+ * must wait until nothing runs (closing, teardown). Plain calls may start while the ones before them
+ * still wait for their answers (the session's window: the board runs them in order all the same);
+ * anything else (a definition, a sync, a thread start) runs alone.
  */
 export interface Job {
   run: () => Promise<unknown>;
@@ -8,18 +10,23 @@ export interface Job {
   reject: (e: Error) => void;
   /** fails the job if it is still waiting for a connection when this fires */
   waitTimer?: NodeJS.Timeout;
+  /** one request whose answer need not be in before the next job starts */
+  pipelined?: boolean;
 }
 
 export class CallQueue {
   private jobs: Job[] = [];
-  private running = false;
+  /** jobs started and not finished */
+  private running = 0;
+  /** whether all of them are pipelined calls */
+  private runningPipelined = true;
   private idlers: (() => void)[] = [];
 
   constructor(private readonly onChange: (length: number) => void) {}
 
   /** waiting and running */
   get length(): number {
-    return this.jobs.length + (this.running ? 1 : 0);
+    return this.jobs.length + this.running;
   }
 
   get waiting(): readonly Job[] {
@@ -27,7 +34,7 @@ export class CallQueue {
   }
 
   get busy(): boolean {
-    return this.running;
+    return this.running > 0;
   }
 
   add(job: Job): void {
@@ -45,18 +52,26 @@ export class CallQueue {
     return true;
   }
 
-  /** Runs the next job when nothing runs and `ready` says the board can take it. */
-  pump(ready: boolean): void {
-    if (this.running || !ready || this.jobs.length === 0) return;
-    const job = this.jobs.shift()!;
-    clearTimeout(job.waitTimer);
-    this.running = true;
-    job.run().then(job.resolve, job.reject).finally(() => {
-      this.running = false;
-      this.onChange(this.length);
-      if (!this.running) for (const f of this.idlers.splice(0)) f();
-      this.next?.();
-    });
+  /**
+   * Starts the next jobs: one when nothing runs, more while they are pipelined calls and `canTake`
+   * says the board's window has room.
+   */
+  pump(ready: boolean, canTake: () => boolean = () => false): void {
+    while (ready && this.jobs.length > 0) {
+      const job = this.jobs[0];
+      if (this.running > 0 && !(job.pipelined && this.runningPipelined && canTake())) return;
+      this.jobs.shift();
+      clearTimeout(job.waitTimer);
+      if (this.running === 0) this.runningPipelined = true;
+      this.running++;
+      this.runningPipelined &&= job.pipelined === true;
+      job.run().then(job.resolve, job.reject).finally(() => {
+        this.running--;
+        this.onChange(this.length);
+        if (this.running === 0) for (const f of this.idlers.splice(0)) f();
+        this.next?.();
+      });
+    }
   }
 
   /** called after each job: the Device pumps again */
@@ -64,22 +79,23 @@ export class CallQueue {
 
   /** Resolves when no job runs (waiting jobs may remain). */
   idle(): Promise<void> {
-    if (!this.running) return Promise.resolve();
+    if (this.running === 0) return Promise.resolve();
     return new Promise((resolve) => this.idlers.push(resolve));
   }
 
   /**
-   * Runs `fn` exclusively: after the running job, before any waiting one (closing a board: teardown
+   * Runs `fn` exclusively: after the running jobs, before any waiting one (closing a board: teardown
    * must not land between a call's bytes).
    */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.running) await this.idle();
-    this.running = true;
+    while (this.running > 0) await this.idle();
+    this.running++;
+    this.runningPipelined = false;
     try {
       return await fn();
     } finally {
-      this.running = false;
-      for (const f of this.idlers.splice(0)) f();
+      this.running--;
+      if (this.running === 0) for (const f of this.idlers.splice(0)) f();
     }
   }
 

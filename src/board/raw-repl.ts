@@ -8,7 +8,7 @@ const FRIENDLY_PROMPT = Buffer.from('>>> ');
 
 /** A protocol failure: the board did not answer as the raw REPL should. */
 export class ProtocolError extends Error {
-  constructor(public readonly board: string, message: string, public readonly kind: 'timeout' | 'protocol' | 'closed' = 'protocol') {
+  constructor(public readonly board: string, message: string, public readonly kind: 'timeout' | 'protocol' | 'closed' | 'lost' = 'protocol') {
     super(`${board}: ${message}`);
     this.name = 'ProtocolError';
   }

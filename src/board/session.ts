@@ -49,6 +49,8 @@ export interface SessionHooks {
 
 interface Pending {
   id: number;
+  /** bytes of its request line, while in the window */
+  bytes: number;
   /** the file name user code runs under, for its "<string>" frames */
   file?: string;
   stdout: Buffer[];
@@ -58,6 +60,7 @@ interface Pending {
   resolve(r: { kind: 'R' | 'G'; body: string }): void;
   reject(e: Error): void;
   deadline?: number;
+  timeoutMs?: number;
 }
 
 /** Heap a board needs free for the loop (core.py compiled and running) to be worth leaving there. */
@@ -65,6 +68,8 @@ const LOOP_MIN_FREE = 24 * 1024;
 const LOOP_READY_MS = 3000;
 /** Below this, not even agent/exec.py's few lines stay: every exec carries its own. */
 const EXEC_HELPERS_MIN_FREE = 3 * 1024;
+/** At most this many requests on their way at once, whatever their size. */
+const MAX_IN_FLIGHT = 32;
 /** A board that is not back within this after a failed call is given up: the link is closed. */
 export const RESYNC_MS = 3000;
 
@@ -75,7 +80,14 @@ export class Session {
   /** the loop takes "j" (JSON) calls */
   private json = false;
   private readonly reader: FrameReader;
-  private pending: Pending | undefined;
+  /** requests written and not answered yet, oldest first (the board answers in order) */
+  private inflight: Pending[] = [];
+  private inflightBytes = 0;
+  private resyncing: Promise<void> | undefined;
+  /** bytes of requests that may be on their way at once (0: one request at a time) */
+  windowBytes = 0;
+  /** the queue may try again: the window has room */
+  onSpace: () => void = () => undefined;
   private nextId = 1;
   private parts = new Set<AgentPart>();
   private loopReady: (() => void) | undefined;
@@ -125,11 +137,18 @@ export class Session {
     if (isThreadKind(f.kind)) return this.hooks.thread(f);
     if (f.kind === 'V') return this.hooks.event?.(f);
     if (f.kind === 'Q' && f.id === '0') return this.onLoopLost();
-    const p = this.pending;
-    if (!p || String(p.id) !== f.id) {
+    const at = this.inflight.findIndex((q) => String(q.id) === f.id);
+    if (at === -1) {
       this.stats.stale++;
       return;
     }
+    // The board answers in order: calls before this one whose replies never came through (the
+    // link garbled them) are failed, never given this answer.
+    for (const lost of this.inflight.slice(0, at)) {
+      this.settle(lost);
+      lost.reject(new ProtocolError(this.label, 'the board\'s reply was lost on the link', 'lost'));
+    }
+    const p = this.inflight[0];
     switch (f.kind) {
       case 'I': {
         const v = parsePython(f.body);
@@ -139,15 +158,15 @@ export class Session {
       }
       case 'R':
       case 'G':
-        this.pending = undefined;
+        this.settle(p);
         p.resolve({ kind: f.kind, body: f.body });
         return;
       case 'E':
-        this.pending = undefined;
+        this.settle(p);
         p.reject(this.pyError(f.body, p.file));
         return;
       case 'Q':
-        this.pending = undefined;
+        this.settle(p);
         this.leaveLoop();
         p.resolve({ kind: 'R', body: 'None' });
         this.loopQuit?.();
@@ -172,8 +191,29 @@ export class Session {
     this.reader.endAfterThisFrame((rest) => this.repl.divert(undefined, rest));
   }
 
+  /** Takes an answered (or failed) request out of the window. */
+  private settle(p: Pending): void {
+    const i = this.inflight.indexOf(p);
+    if (i === -1) return;
+    this.inflight.splice(i, 1);
+    this.inflightBytes -= p.bytes;
+    // the next one starts running on the board now: its time counts from here
+    const next = this.inflight[0];
+    if (i === 0 && next?.timeoutMs) this.watch(next, next.timeoutMs);
+    if (this.windowBytes) this.onSpace();
+  }
+
+  /** Whether another request may go now without waiting for the ones on their way. */
+  canTake(): boolean {
+    if (this.inflight.length === 0) return true;
+    return this.windowBytes > 0 && this.mode === 'loop' && !this.restart && !this.resyncing && !this.dead
+      && this.inflight.length < MAX_IN_FLIGHT && this.inflightBytes < this.windowBytes;
+  }
+
   private onText(b: Buffer): void {
-    if (this.pending) this.pending.stdout.push(Buffer.from(b));
+    // what the board prints belongs to the oldest request: the board runs them in order
+    const p = this.inflight[0];
+    if (p) p.stdout.push(Buffer.from(b));
     else this.hooks.output(b.toString('utf8').replace(/\r\n/g, '\n'));
   }
 
@@ -182,10 +222,10 @@ export class Session {
    * resynchronises; anything else shaped like a frame is what a program printed.
    */
   private onGarbled(raw: Buffer, id: string): void {
-    const p = this.pending;
-    if (!p || String(p.id) !== id) return this.onText(raw);
+    const p = this.inflight.find((q) => String(q.id) === id);
+    if (!p) return this.onText(raw);
     this.stats.garbled++;
-    this.pending = undefined;
+    this.settle(p);
     p.reject(new ProtocolError(this.label, 'the board\'s reply arrived garbled (length or check wrong)', 'protocol'));
   }
 
@@ -219,22 +259,30 @@ export class Session {
     const id = this.nextId;
     this.nextId = this.nextId >= 999999 ? 1 : this.nextId + 1;
     const file = r.op === 'eval' || r.op === 'define' ? r.file : undefined;
-    const p: Pending = { id, file, stdout: [], values: [], count: 0, onValue, resolve: () => undefined, reject: () => undefined };
+    const p: Pending = { id, bytes: 0, file, stdout: [], values: [], count: 0, onValue, resolve: () => undefined, reject: () => undefined };
     const result = new Promise<{ kind: 'R' | 'G'; body: string }>((resolve, reject) => { p.resolve = resolve; p.reject = reject; });
     result.catch(() => undefined); // awaited below; a rejection before that must not count as unhandled
-    this.pending = p;
     try {
       if (this.mode === 'loop') {
-        if (timeoutMs) this.watch(p, timeoutMs);
-        await this.repl.write(loopLine(id, r, this.json));
+        // No await before the write: requests that the queue starts one after another go out in its order.
+        const line = loopLine(id, r, this.json);
+        p.bytes = line.length;
+        this.inflight.push(p);
+        this.inflightBytes += p.bytes;
+        if (timeoutMs) {
+          p.timeoutMs = timeoutMs;
+          if (this.inflight.length === 1) this.watch(p, timeoutMs);
+        }
+        await this.send(line);
       } else {
         const code = execCode(id, r, this.parts.has('exec'));
         if (code === undefined) throw new Error(`internal: ${r.op} needs the dispatcher loop`);
+        this.inflight.push(p);
         const reply = await this.repl.exec(code, timeoutMs, (c) => this.reader.push(c));
-        if (this.pending === p) {
+        if (this.inflight.includes(p)) {
           // A \x04 that user code printed ends the exec's stdout early: its frames are in what follows.
           this.reader.push(reply.stderr);
-          if (this.pending === p) {
+          if (this.inflight.includes(p)) {
             const err = reply.stderr.toString('utf8');
             throw err.trim() ? this.tracebackError(err, file) : new ProtocolError(this.label, 'the board returned no result');
           }
@@ -243,7 +291,7 @@ export class Session {
       const out = await result;
       return { ...out, stdout: text(p.stdout), values: p.values, count: p.count };
     } catch (e) {
-      if (this.pending === p) this.pending = undefined;
+      this.settle(p);
       if (e instanceof TimeoutFired || (e instanceof ProtocolError && e.kind === 'timeout')) {
         await this.resync();
         throw new BoardError(this.label, 'TimeoutError', `no result within ${timeoutMs / 1000} s; the call was interrupted (Ctrl-C)`);
@@ -252,8 +300,31 @@ export class Session {
         await this.resync();
         throw new BoardError(this.label, 'ProtocolError', e.message.replace(`${this.label}: `, ''));
       }
+      if (e instanceof ProtocolError && e.kind === 'lost') {
+        throw new BoardError(this.label, 'ProtocolError', e.message.replace(`${this.label}: `, ''));
+      }
       throw e;
     }
+  }
+
+  private outbox: string[] = [];
+  private flushing: Promise<void> | undefined;
+
+  /**
+   * Writes a request line; lines the queue starts in one go leave in one write (a USB or TCP packet
+   * per burst rather than per call).
+   */
+  private send(line: string): Promise<void> {
+    this.outbox.push(line);
+    if (!this.flushing) {
+      this.flushing = Promise.resolve().then(() => {
+        const all = this.outbox.join('');
+        this.outbox = [];
+        this.flushing = undefined;
+        return this.repl.write(all);
+      });
+    }
+    return this.flushing;
   }
 
   private watch(p: Pending, ms: number): void {
@@ -271,10 +342,11 @@ export class Session {
   /** One timer for every call: re-armed only when it fires early, so back-to-back calls cost none. */
   private readonly onWatchdog = (): void => {
     this.watchdog = undefined;
-    const p = this.pending;
+    // the oldest request is the one running on the board; those behind it have not started
+    const p = this.inflight[0];
     if (p?.deadline === undefined) return;
     if (performance.now() >= p.deadline) {
-      this.pending = undefined;
+      this.settle(p);
       p.reject(new TimeoutFired());
     } else this.armWatchdog(p.deadline);
   };
@@ -359,8 +431,19 @@ export class Session {
    * After a call that could not complete: interrupt, find the raw prompt, start the loop again.
    * Not back within RESYNC_MS: the session is dead and the link closed, so that reconnect takes over.
    */
-  async resync(wasLoop = this.mode === 'loop'): Promise<void> {
+  resync(wasLoop = this.mode === 'loop'): Promise<void> {
+    if (this.resyncing) return this.resyncing;
+    this.resyncing = this.doResync(wasLoop).finally(() => { this.resyncing = undefined; this.onSpace(); });
+    return this.resyncing;
+  }
+
+  private async doResync(wasLoop: boolean): Promise<void> {
     this.stats.resyncs++;
+    // Requests behind the one that failed were dropped by the Ctrl-C before they ran.
+    for (const q of this.inflight.splice(0)) {
+      q.reject(new BoardError(this.label, 'CancelledError', 'not run: a call before it on this board failed and the board was interrupted (Ctrl-C)'));
+    }
+    this.inflightBytes = 0;
     this.mode = 'exec';
     this.reader.check = this.caps.hash;
     const back = (async () => {
@@ -380,9 +463,8 @@ export class Session {
     if (this.dead) return;
     this.dead = true;
     clearTimeout(this.watchdog);
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(new BoardError(this.label, 'ConnectionError', 'the board stopped answering'));
+    for (const p of this.inflight.splice(0)) p.reject(new BoardError(this.label, 'ConnectionError', 'the board stopped answering'));
+    this.inflightBytes = 0;
     this.onDead();
   }
 
@@ -391,9 +473,8 @@ export class Session {
     this.dead = true;
     clearTimeout(this.watchdog);
     this.repl.divert(undefined);
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(err);
+    for (const p of this.inflight.splice(0)) p.reject(err);
+    this.inflightBytes = 0;
   }
 }
 

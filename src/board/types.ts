@@ -22,6 +22,10 @@ export interface BoardInfo {
   callPath: 'loop' | 'exec';
   /** the agent's parts left on the board on this connection (see README for their sizes) */
   resident: string[];
+  /** bytes of calls that may be on their way to the board at once; 0 = one call at a time */
+  window?: number;
+  /** why calls go one at a time, when they do */
+  windowOff?: string;
 }
 
 /** Short text for statuses: "MicroPython 1.27.0 on rp2". */
