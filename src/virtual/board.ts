@@ -5,27 +5,45 @@ import { prepareWasm } from './wasm-binary';
 import { ByteRing, CTRL, createShared, wake, type BoardShared } from './shared';
 import { Interpreter } from './interpreter';
 import { PinBank } from './pins';
+import { resolveProfile, type BoardProfile, type RawPasteMode, type VirtualProfile } from './profile';
+import { VIRTUAL_NAME } from '../board/link/ports';
 import type { ReplMode, ToHost, WorkerInit } from './protocol';
 
 export interface VirtualBoardOptions {
   /** board name; each name is its own board (default 'default') */
   name?: string;
-  /** host folder that is the board's filesystem (default: <tmpdir>/belay-virtual/<name>) */
+  /** host folder that is the board's filesystem (default: defaultFsDir(name)) */
   fsDir?: string;
-  /** answer raw-paste requests (default true); false answers R\x00 like a board without it */
-  rawPaste?: boolean;
-  /** offer _thread (default true); false makes `import _thread` fail as on a board without threads */
+  /** the kind of board it imitates (default 'micropython'); the options below override its defaults */
+  profile?: VirtualProfile;
+  /** answer raw-paste requests: true/'on', false/'refuse' (R\x00), 'old' (as before MicroPython 1.14) */
+  rawPaste?: boolean | RawPasteMode;
+  /** offer _thread; false makes `import _thread` fail as on a board without threads */
   threads?: boolean;
-  /** MicroPython GC heap in bytes (default 1 MiB) */
+  /** MicroPython GC heap in bytes (default 1 MiB, growing; the small profile's is fixed) */
   heapBytes?: number;
 }
 
 /** Most threads one board runs at once; each is a worker with its own interpreter. */
 const MAX_THREADS = 16;
-const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+let root: string | undefined;
+
+/**
+ * The folder under which boards keep their files (board NAME in ROOT/NAME) when no fsDir is given:
+ * `<tmpdir>/belay-virtual` unless set. Node-RED sets `<userDir>/belay-virtual` at start; boards
+ * already made keep their folder.
+ */
+export function setVirtualRoot(dir: string): void {
+  root = path.resolve(dir);
+}
+
+export function virtualRoot(): string {
+  return root ?? path.join(os.tmpdir(), 'belay-virtual');
+}
 
 export function defaultFsDir(name: string): string {
-  return path.join(os.tmpdir(), 'belay-virtual', name);
+  return path.join(virtualRoot(), name);
 }
 
 /**
@@ -38,6 +56,7 @@ export function defaultFsDir(name: string): string {
 export class VirtualBoard extends EventEmitter {
   readonly name: string;
   readonly fsDir: string;
+  readonly profile: BoardProfile;
   readonly pins: PinBank;
   private readonly shared: BoardShared;
   private readonly ring: ByteRing;
@@ -56,17 +75,17 @@ export class VirtualBoard extends EventEmitter {
   constructor(opts: VirtualBoardOptions = {}) {
     super();
     this.name = opts.name ?? 'default';
-    if (!NAME_RE.test(this.name)) {
-      throw new Error(`virtual:${this.name}: a virtual board name may only use letters, digits, '_', '.' and '-'`);
+    if (!VIRTUAL_NAME.test(this.name) || /^\.+$/.test(this.name)) {
+      throw new Error(`virtual:${this.name}: a virtual board name is 1 to 64 letters, digits, '_', '.' and '-'`);
     }
+    this.profile = resolveProfile(opts);
     this.fsDir = path.resolve(opts.fsDir ?? defaultFsDir(this.name));
     this.shared = createShared();
     this.ring = new ByteRing(this.shared.ring);
     this.ctrl = new Int32Array(this.shared.ctrl);
     this.pins = new PinBank(this.shared.pins, this.shared.ctrl);
     this.init = {
-      wasm: prepareWasm(), shared: this.shared, fsDir: this.fsDir, name: this.name,
-      threads: opts.threads ?? true, rawPaste: opts.rawPaste ?? true, heapBytes: opts.heapBytes ?? 1024 * 1024,
+      wasm: prepareWasm(this.profile.growHeap), shared: this.shared, fsDir: this.fsDir, name: this.name, profile: this.profile,
     };
   }
 
@@ -85,7 +104,8 @@ export class VirtualBoard extends EventEmitter {
       const first = this.spawn();
       await first.ready;
       if (this.closed) throw new Error(`virtual:${this.name}: closed while starting`);
-      this.activate(first, 'friendly', true);
+      Atomics.store(this.ctrl, CTRL.WRITABLE, 0);
+      this.activate(first, 'friendly', true, true);
     })();
     return this.starting;
   }
@@ -164,9 +184,9 @@ export class VirtualBoard extends EventEmitter {
     return next;
   }
 
-  private activate(w: Interpreter, mode: ReplMode, greeting: boolean): void {
+  private activate(w: Interpreter, mode: ReplMode, greeting: boolean, power: boolean): void {
     this.main = w;
-    w.post({ t: 'activate', mode, greeting });
+    w.post({ t: 'activate', mode, greeting, power });
     this.spare ??= this.spawn();
   }
 
@@ -237,14 +257,17 @@ export class VirtualBoard extends EventEmitter {
     await Promise.all(old.map((w) => w.terminate()));
     new Int32Array(this.shared.locks).fill(0);
     Atomics.store(this.ctrl, CTRL.EXEC, 0);
-    if (kind === 0) this.emit('data', Buffer.from('MPY: soft reboot\r\n'));
+    // CircuitPython's raw REPL reboots without a word (a tool waiting for "soft reboot" hangs there).
+    const line = this.profile.name !== 'circuitpython' ? 'MPY: soft reboot\r\n' : mode === 'friendly' ? 'soft reboot\r\n' : '';
+    if (kind === 0 && line) this.emit('data', Buffer.from(line));
+    if (kind === 1) Atomics.store(this.ctrl, CTRL.WRITABLE, 0);
     try {
       const next = await this.takeSpare();
       if (this.closed) {
         void next.terminate();
         return;
       }
-      this.activate(next, kind === 0 ? mode : 'friendly', true);
+      this.activate(next, kind === 0 ? mode : 'friendly', true, kind === 1);
     } catch (e) {
       void this.close(e as Error);
     }

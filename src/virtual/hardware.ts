@@ -18,12 +18,27 @@ export interface HardwareHost {
   kbdPending(): boolean;
   fork(ident: number): void;
   reset(kind: number): void;
+  /** runs the collection gc.collect() asked for (see collector.ts) */
+  gcNow(): void;
+  /** the interpreter's memory, for reading buffers in place */
+  memory: WebAssembly.Memory;
 }
 
 export interface Hardware extends Record<string, unknown> {
   /** earliest time (Date.now()) a Timer may be due, as last told by Python */
   nextTimerAt: number;
 }
+
+/** CRC-32 (IEEE 802.3, reflected), as binascii.crc32 and zlib compute it. */
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
 
 export function createHardware(host: HardwareHost): Hardware {
   const ctrl = new Int32Array(host.shared.ctrl);
@@ -111,6 +126,22 @@ export function createHardware(host: HardwareHost): Hardware {
     reset(kind: number) {
       host.reset(kind);
       return 0;
+    },
+    gc_now() {
+      host.gcNow();
+      return 0;
+    },
+    /** the running crc comes in 16-bit halves: Python ints past 2**30 would not arrive as numbers */
+    crc32(addr: number, len: number, hi: number, lo: number) {
+      const b = new Uint8Array(host.memory.buffer, addr, len);
+      let c = ~((hi << 16) | lo);
+      for (let i = 0; i < len; i++) c = CRC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+      return ~c;
+    },
+    /** CircuitPython's writable flag: v < 0 reads it, 0/1 sets it */
+    board_flag(v: number) {
+      if (v >= 0) Atomics.store(ctrl, CTRL.WRITABLE, v ? 1 : 0);
+      return Atomics.load(ctrl, CTRL.WRITABLE);
     },
     unique_id: () => createHash('sha256').update(`virtual:${host.name}`).digest('hex').slice(0, 16),
   };

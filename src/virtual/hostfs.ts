@@ -20,10 +20,14 @@ type EmStream = any;
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 
-export function createHostFs(FS: EmFS): object {
+/** readOnly: when it answers true, every change fails with EROFS (CircuitPython without remount). */
+export function createHostFs(FS: EmFS, readOnly: () => boolean = () => false): object {
   const fail = (e: any): never => {
     if (e && e.name === 'ErrnoError') throw e;
     throw new FS.ErrnoError(emscriptenErrno(e?.code));
+  };
+  const writable = () => {
+    if (readOnly()) throw new FS.ErrnoError(emscriptenErrno('EROFS'));
   };
 
   const realPath = (node: EmNode): string => {
@@ -58,6 +62,7 @@ export function createHostFs(FS: EmFS): object {
       } catch (e) { return fail(e); }
     },
     setattr(node: EmNode, attr: any) {
+      if (attr.mode !== undefined || attr.size !== undefined) writable();
       try {
         const p = realPath(node);
         if (attr.mode !== undefined) fs.chmodSync(p, attr.mode & 0o7777);
@@ -75,6 +80,7 @@ export function createHostFs(FS: EmFS): object {
       } catch (e) { return fail(e); }
     },
     mknod(parent: EmNode, name: string, mode: number) {
+      writable();
       const node = makeNode(parent, name, mode);
       try {
         const p = realPath(node);
@@ -84,15 +90,18 @@ export function createHostFs(FS: EmFS): object {
       return node;
     },
     rename(oldNode: EmNode, newDir: EmNode, newName: string) {
+      writable();
       try {
         fs.renameSync(realPath(oldNode), path.join(realPath(newDir), newName));
       } catch (e) { fail(e); }
       oldNode.name = newName;
     },
     unlink(parent: EmNode, name: string) {
+      writable();
       try { fs.unlinkSync(path.join(realPath(parent), name)); } catch (e) { fail(e); }
     },
     rmdir(parent: EmNode, name: string) {
+      writable();
       try { fs.rmdirSync(path.join(realPath(parent), name)); } catch (e) { fail(e); }
     },
     readdir(node: EmNode) {
@@ -105,6 +114,7 @@ export function createHostFs(FS: EmFS): object {
   const stream_ops = {
     open(stream: EmStream) {
       if (FS.isDir(stream.node.mode)) return;
+      if ((stream.flags & 3) !== 0) writable();
       try { stream.nfd = fs.openSync(realPath(stream.node), nodeFlags(stream.flags)); } catch (e) { fail(e); }
     },
     close(stream: EmStream) {

@@ -21,9 +21,19 @@ export class Output {
   private pending = new Uint8Array(256);
   private pendingLen = 0;
 
+  /** bytes to write just before a chunk, by its start (CircuitPython's title before a prompt) */
+  prefix: ((chunk: Uint8Array) => Uint8Array | undefined) | undefined;
+
   constructor(private readonly ring: ByteRing) {}
 
   write(bytes: Uint8Array): void {
+    const before = this.prefix?.(bytes);
+    if (before) this.put(before);
+    this.put(bytes);
+    this.flush();
+  }
+
+  private put(bytes: Uint8Array): void {
     // Room for every byte doubled (LF -> CRLF).
     if (this.pendingLen + bytes.length * 2 > this.pending.length) this.grow(this.pendingLen + bytes.length * 2);
     for (let i = 0; i < bytes.length; i++) {
@@ -36,7 +46,6 @@ export class Output {
       this.push(c);
       this.lastCR = c === 13;
     }
-    this.flush();
   }
 
   text(s: string): void {

@@ -1,4 +1,5 @@
 import type { BoardShared } from './shared';
+import type { BoardProfile } from './profile';
 
 /** Messages between the host and a board's workers. */
 
@@ -7,9 +8,7 @@ export interface WorkerInit {
   shared: BoardShared;
   fsDir: string;
   name: string;
-  threads: boolean;
-  rawPaste: boolean;
-  heapBytes: number;
+  profile: BoardProfile;
   /** this worker's output ring (see Output) */
   outRing: SharedArrayBuffer;
 }
@@ -20,8 +19,11 @@ export interface KbdWord { addr: number; before: number; after: number }
 export type ReplMode = 'raw' | 'friendly';
 
 export type ToWorker =
-  /** become the board's main interpreter; greeting: print the banner of mode, or nothing */
-  | { t: 'activate'; mode: ReplMode; greeting: boolean }
+  /**
+   * become the board's main interpreter; greeting: print the banner of mode, or nothing;
+   * power: a power-on or hard reset (CircuitPython runs boot.py then)
+   */
+  | { t: 'activate'; mode: ReplMode; greeting: boolean; power: boolean }
   /** run thread `ident` from the parent's memory, on the C stack below `sp` (see Fork) */
   | { t: 'fork'; ident: number; snapshot: ArrayBuffer; sp: number };
 

@@ -2,6 +2,8 @@ import { CTRL } from './shared';
 import type { ByteRing } from './shared';
 import type { Output } from './output';
 import type { ReplMode } from './protocol';
+import type { RawPasteMode, VirtualProfile } from './profile';
+import { CP_DATE, CP_VERSION } from './python/circuitpython';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -12,7 +14,8 @@ export interface PumpDeps {
   ctrl: Int32Array;
   /** the friendly banner, ending in ">>> " */
   banner: string;
-  rawPaste: boolean;
+  profile: VirtualProfile;
+  rawPaste: RawPasteMode;
   kbdPending(): boolean;
   clearKbd(): void;
   idlePoll(): number;
@@ -25,6 +28,22 @@ export interface PumpDeps {
 
 const RAW_BANNER = 'raw REPL; CTRL-B to exit\r\n>';
 const WINDOW = 128;
+
+const utf8 = (s: string) => Buffer.from(s, 'utf8');
+/** CircuitPython sets the terminal's title (OSC 0) as its state changes, also just before prompts. */
+const cpTitle = (state: string) => `\x1b]0;\u{1F40D}${state} | ${CP_VERSION}\x1b\\`;
+const CP_TITLE_REPL = utf8(cpTitle('REPL'));
+const CP_BANNER = `\r\nAdafruit CircuitPython ${CP_VERSION} on ${CP_DATE}; virtual board wasm\r\n${cpTitle('REPL')}>>> `;
+/** After power-on, a reload or code.py: the next byte only wakes the REPL (CircuitPython 8). */
+const CP_WAIT = `${cpTitle('Done')}\r\nAuto-reload is off.\r\nCode done running.\r\n\r\nPress any key to enter the REPL. Use CTRL-D to reload.\r\n`;
+const PROMPT = utf8('>>> ');
+const RAW_HEAD = utf8('raw REPL; CTRL-B');
+
+function startsWith(bytes: Uint8Array, head: Uint8Array): boolean {
+  if (bytes.length < head.length) return false;
+  for (let i = 0; i < head.length; i++) if (bytes[i] !== head[i]) return false;
+  return true;
+}
 
 /**
  * The main interpreter's REPL loop: takes bytes from the ring and feeds them to the port's own REPL
@@ -44,8 +63,16 @@ export class ReplPump {
   private lastGen = -1;
   /** a Ctrl-C arrived too late to interrupt anything: feed it to the REPL as a byte */
   private lateCtrlC = false;
+  private readonly cp: boolean;
+  /** CircuitPython waits at "Press any key to enter the REPL" */
+  private waitKey = false;
 
-  constructor(private readonly d: PumpDeps) {}
+  constructor(private readonly d: PumpDeps) {
+    this.cp = d.profile === 'circuitpython';
+    if (this.cp) {
+      d.out.prefix = (bytes) => (this.mode === 'friendly' && (startsWith(bytes, PROMPT) || startsWith(bytes, RAW_HEAD)) ? CP_TITLE_REPL : undefined);
+    }
+  }
 
   run(mode: ReplMode, greeting: boolean): never {
     const { out } = this.d;
@@ -55,6 +82,9 @@ export class ReplPump {
       out.takeCaptured();
       out.muted = false;
       if (greeting) out.text(RAW_BANNER);
+    } else if (greeting && this.cp) {
+      out.write(utf8(CP_WAIT));
+      this.waitKey = true;
     } else if (greeting) {
       out.text(this.d.banner);
     }
@@ -89,6 +119,8 @@ export class ReplPump {
 
   private byte(b: number): void {
     if (this.paste) return this.pasteByte(b);
+    if (this.waitKey) return this.wake(b);
+    if (this.cp && b === 2) return this.cpBanner();
     if (this.held.length) {
       const held = this.held;
       if (held.length === 1 && b === 0x41) { held.push(b); return; }
@@ -139,9 +171,39 @@ export class ReplPump {
     }
   }
 
+  /** CircuitPython: the byte that ends the wait is swallowed; Ctrl-D reloads instead. */
+  private wake(b: number): void {
+    this.waitKey = false;
+    if (b === 4) {
+      this.d.onSoftReset('friendly');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // the host terminates this worker
+    }
+    this.d.out.write(utf8(CP_BANNER));
+    this.d.out.flush();
+  }
+
+  /** Ctrl-B on CircuitPython: the port's own banner is replaced by CircuitPython's. */
+  private cpBanner(): void {
+    const { out } = this.d;
+    out.muted = true;
+    try {
+      this.feed(2);
+    } finally {
+      out.takeCaptured();
+      out.muted = false;
+    }
+    out.write(utf8(CP_BANNER));
+    out.flush();
+  }
+
   private startPaste(): void {
     const { out } = this.d;
-    if (!this.d.rawPaste) {
+    if (this.d.rawPaste === 'old') {
+      // Before MicroPython 1.14 the raw REPL kept \x05 and "A" as code and reset on the Ctrl-A.
+      this.feed(1);
+      return;
+    }
+    if (this.d.rawPaste === 'refuse') {
       out.write(Uint8Array.of(0x52, 0x00));
     } else {
       out.write(Uint8Array.of(0x52, 0x01, WINDOW & 0xff, WINDOW >> 8));

@@ -17,6 +17,8 @@ export const CTRL = {
   NEXT_LOCK: 3,
   /** 1 while the main interpreter runs code (Ctrl-C interrupts), 2 once the host has interrupted it */
   EXEC: 4,
+  /** CircuitPython: 1 once boot.py remounted the filesystem writable; cleared at power-on and hard reset */
+  WRITABLE: 5,
   SIZE: 8,
 } as const;
 

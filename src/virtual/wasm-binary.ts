@@ -25,16 +25,39 @@ export interface PreparedWasm {
   maximumPages: number;
 }
 
-let cached: PreparedWasm | undefined;
+const cached = new Map<boolean, PreparedWasm>();
 
-/** Compiles the rewritten binary once per process; WebAssembly.Module objects can be posted to workers. */
-export function prepareWasm(): PreparedWasm {
-  if (!cached) {
-    const original = fs.readFileSync(WASM_PATH);
-    const { bytes, initialPages } = importSharedMemory(patchMachineName(original));
-    cached = { module: new WebAssembly.Module(bytes), initialPages, maximumPages: MAX_PAGES };
+/**
+ * Compiles the rewritten binary once per process and variant; WebAssembly.Module objects can be
+ * posted to workers. growHeap false makes the GC heap stay at the size given at load, as on a board.
+ */
+export function prepareWasm(growHeap = true): PreparedWasm {
+  let prepared = cached.get(growHeap);
+  if (!prepared) {
+    let bin = patchMachineName(fs.readFileSync(WASM_PATH));
+    if (!growHeap) bin = patchMaxNewSplit(bin);
+    const { bytes, initialPages } = importSharedMemory(bin);
+    prepared = { module: new WebAssembly.Module(bytes), initialPages, maximumPages: MAX_PAGES };
+    cached.set(growHeap, prepared);
   }
-  return cached;
+  return prepared;
+}
+
+/**
+ * The port adds GC heap areas as the heap fills (MICROPY_GC_SPLIT_HEAP_AUTO) up to what
+ * gc_get_max_new_split() allows, 128 MiB, which gc.mem_free() also counts as free. That function is
+ * one `i32.const 134217728` (body: size 8, no locals, const, end); zero makes the heap fixed.
+ */
+function patchMaxNewSplit(bin: Buffer): Buffer {
+  const body = Buffer.from([0x08, 0x00, 0x41, 0x80, 0x80, 0x80, 0xc0, 0x00, 0x0b]);
+  const at = bin.indexOf(body);
+  if (at < 0 || bin.indexOf(body, at + 1) >= 0) {
+    throw new Error('micropython.wasm: cannot find gc_get_max_new_split() to fix the heap size; unexpected build of the WebAssembly port');
+  }
+  const out = Buffer.from(bin);
+  // Zero as a 5-byte LEB128 (padded), so no offset in the binary moves.
+  Buffer.from([0x80, 0x80, 0x80, 0x80, 0x00]).copy(out, at + 3);
+  return out;
 }
 
 function patchMachineName(bin: Buffer): Buffer {

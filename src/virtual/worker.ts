@@ -16,6 +16,7 @@ import { createHardware } from './hardware';
 import { Output } from './output';
 import { ReplPump } from './repl-pump';
 import { bootstrap } from './bootstrap';
+import { createCollector, type Collector } from './collector';
 import type { WorkerInit, ToHost, ToWorker, KbdWord } from './protocol';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -49,6 +50,9 @@ function heapTo(end: number): void {
     mem32 = new Int32Array(memory.buffer);
   }
 }
+
+/** Python stack, in words (the port's pystack option). */
+const PYSTACK_WORDS = 8192;
 
 /** Bytes a forked thread leaves between its first frame and the parent's frames (see runThread). */
 const STACK_GAP = 256;
@@ -132,7 +136,13 @@ function stdinRead(iov: number, iovcnt: number, pnum: number): number {
   for (;;) {
     if (kbdPending()) return 27;
     if (stdinRing && stdinRing.available() > 0) break;
-    waitEvent(stdinRing ? 1000 : 100);
+    // A board runs its scheduled callbacks while it waits on the UART: Timer and Pin.irq callbacks
+    // here run while code blocks reading stdin too (the agent's loop waiting for the host).
+    markSeen();
+    pollCallbacks();
+    if (kbdPending() || (stdinRing && stdinRing.available() > 0)) continue;
+    const due = callbacks ? callbacks.nextTimerAt() - Date.now() : Infinity;
+    waitEvent(Math.max(0, Math.min(stdinRing ? 1000 : 100, due)));
   }
   heapTo(Math.max(iov + iovcnt * 8, pnum + 4));
   let n = 0;
@@ -186,6 +196,20 @@ function wrapImports(imp: any): void {
   const fdRead = wasi.fd_read;
   wasi.fd_read = (fd: number, iov: number, iovcnt: number, pnum: number) => (fd === 0 ? stdinRead(iov, iovcnt, pnum) : fdRead(fd, iov, iovcnt, pnum));
   env.mp_js_ticks_ms = ticksHook(env.mp_js_ticks_ms);
+  // select.poll on sys.stdin: the port calls every stream readable; stdin is readable when the ring holds bytes.
+  const sysPoll = env.__syscall_poll;
+  env.__syscall_poll = (fds: number, nfds: number, timeout: number) => {
+    let n = sysPoll(fds, nfds, timeout);
+    heapTo(fds + nfds * 8);
+    const revents = new Int16Array(mem8.buffer);
+    for (let i = 0; i < nfds; i++) {
+      const r = (fds + 8 * i + 6) >> 1;
+      if (mem32[(fds + 8 * i) >> 2] !== 0 || !(revents[r] & 1) || (stdinRing && stdinRing.available() > 0)) continue;
+      revents[r] &= ~1;
+      if (revents[r] === 0) n--;
+    }
+    return n;
+  };
 }
 
 /** Finds the words mp_sched_keyboard_interrupt() writes, so the host can do the same from outside. */
@@ -214,10 +238,14 @@ async function main(): Promise<void> {
     return { instance, module: init.wasm.module };
   };
   const { loadMicroPython } = await import(pathToFileURL(MJS_PATH).href);
-  const mp = await loadMicroPython({ linebuffer: false, heapsize: init.heapBytes, pystack: 8192, stdout: () => undefined });
+  const profile = init.profile;
+  const mp = await loadMicroPython({ linebuffer: false, heapsize: profile.heapBytes, pystack: PYSTACK_WORDS, stdout: () => undefined });
   const FS = mp.FS;
   FS.mkdir('/flash');
-  FS.mount(createHostFs(FS), { root: init.fsDir }, '/flash');
+  // CircuitPython's filesystem is read-only to code until boot.py remounts it (the flag is board-wide).
+  const readOnly = profile.name === 'circuitpython' ? () => Atomics.load(ctrl, CTRL.WRITABLE) === 0 : undefined;
+  FS.mount(createHostFs(FS, readOnly), { root: init.fsDir }, '/flash');
+  let collector: Collector | undefined;
 
   const hw = createHardware({
     shared: init.shared,
@@ -237,10 +265,15 @@ async function main(): Promise<void> {
       post({ t: 'reset', kind, mode: pump ? pump.mode : 'friendly' });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // the host terminates this worker
     },
+    gcNow() {
+      collector?.collect();
+    },
+    memory,
   });
   mp.registerJsModule('_vbhw', hw);
   out.muted = true;
-  const py = bootstrap(mp, init.threads);
+  const py = bootstrap(mp, profile);
+  collector = createCollector(mp, exportsRef, memory, PYSTACK_WORDS * 4);
   kbd = probeKbd();
   callbacks = {
     poll: () => py.idlePoll(),
@@ -255,8 +288,14 @@ async function main(): Promise<void> {
   port.on('message', (m: ToWorker) => {
     if (m.t === 'activate') {
       stdinRing = new ByteRing(init.shared.ring);
+      if (m.power && profile.name === 'circuitpython') {
+        out.muted = true;
+        try { py.runBootPy(); } catch { /* boot.py's errors go to boot_out.txt on a board */ }
+        out.takeCaptured();
+        out.muted = false;
+      }
       pump = new ReplPump({
-        mp, out, ring: stdinRing, ctrl, banner, rawPaste: init.rawPaste, kbdPending,
+        mp, out, ring: stdinRing, ctrl, banner, profile: profile.name, rawPaste: profile.rawPaste, kbdPending,
         clearKbd: () => { for (const w of kbd) Atomics.compareExchange(memWords(), w.addr >> 2, w.after, w.before); },
         idlePoll: () => py.idlePoll(), waitEvent, markSeen,
         nextTimer: { get: () => hw.nextTimerAt, set: (at) => { hw.nextTimerAt = at; } },

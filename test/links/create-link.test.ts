@@ -1,6 +1,9 @@
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
-import { createLink, LinkError, SerialLink, TcpLink, VirtualLink, WebReplLink } from '../../src/board/link';
+import { createLink, LinkError, SerialLink, TcpLink, WebReplLink } from '../../src/board/link';
+import { VirtualLink } from '../../src/virtual';
 
 test('createLink picks the link for each port form, unopened', () => {
   const serial = createLink('/dev/ttyACM0', { baud: 9600 });
@@ -20,9 +23,22 @@ test('createLink picks the link for each port form, unopened', () => {
   for (const link of [serial, webrepl, tcp]) assert.equal(link.isOpen, false);
 });
 
-test('createLink makes a VirtualLink for virtual ports', () => {
+test('createLink makes a VirtualLink for virtual ports once the virtual board is imported', () => {
   assert.ok(createLink('virtual', {}) instanceof VirtualLink);
-  assert.ok(createLink('virtual:demo?thread=off', {}) instanceof VirtualLink);
+  const link = createLink('virtual:demo?thread=off&profile=small', {});
+  assert.ok(link instanceof VirtualLink);
+  assert.equal(link.description, 'virtual:demo');
+  assert.throws(() => createLink('virtual:demo?thread=maybe', {}), (e: unknown) => e instanceof LinkError && /virtual:demo\?thread=maybe: .*on or off/.test(e.message));
+});
+
+test('without the virtual board imported, createLink says what to import; the board layer never loads it', () => {
+  const root = path.join(__dirname, '..', '..');
+  const script = `const { createLink } = require(${JSON.stringify(path.join(root, 'src', 'board', 'link'))});
+    try { createLink('virtual:x'); console.log('made'); } catch (e) { console.log(e.message); }
+    console.log(Object.keys(require.cache).some((f) => f.includes(${JSON.stringify(path.sep + 'virtual' + path.sep)})));`;
+  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim().split('\n');
+  assert.match(out[0], /^virtual:x: no link for virtual ports is loaded in this process; import the virtual board package/);
+  assert.equal(out[1], 'false', 'src/board loaded a file of src/virtual');
 });
 
 test('createLink throws a LinkError for a malformed port', () => {

@@ -21,7 +21,10 @@ test('parsePort reads every port form', () => {
     ['tcp://[fe80::1]:4000', { kind: 'tcp', host: 'fe80::1', port: 4000 }],
     ['virtual', { kind: 'virtual', name: 'default', options: {} }],
     ['virtual:demo', { kind: 'virtual', name: 'demo', options: {} }],
-    ['virtual:lab-2?thread=off&rawpaste=off', { kind: 'virtual', name: 'lab-2', options: { thread: 'off', rawpaste: 'off' } }],
+    ['virtual:lab-2?thread=off&rawpaste=off', { kind: 'virtual', name: 'lab-2', options: { threads: false, rawPaste: false } }],
+    ['virtual:cp?profile=circuitpython', { kind: 'virtual', name: 'cp', options: { profile: 'circuitpython' } }],
+    ['virtual:mb?profile=small&threads=on&rawpaste=ON', { kind: 'virtual', name: 'mb', options: { profile: 'small', threads: true, rawPaste: true } }],
+    ['virtual?profile=micropython', { kind: 'virtual', name: 'default', options: { profile: 'micropython' } }],
   ];
   for (const [input, expected] of cases) assert.deepEqual(parsePort(input), expected, input);
 });
@@ -47,7 +50,12 @@ test('parsePort rejects bad forms with a LinkError that says what to write', () 
     ['virtual:a b', /virtual board name/],
     ['virtual:x?thread', /key=value/],
     ['virtual:x?threading=off', /unknown virtual board option "threading"/],
-    ['virtual:x?thread=maybe', /on or off/],
+    ['virtual:x?thread=maybe', /virtual board option thread is on or off, not "maybe"/],
+    ['virtual:x?rawpaste=2', /rawpaste is on or off/],
+    ['virtual:x?profile=esp32', /profile "esp32" does not exist \(known: micropython, circuitpython, small\)/],
+    ['virtual:x?thread=on&threads=off', /thread is given twice/],
+    ['virtual:..', /virtual board name/],
+    ['virtual:' + 'n'.repeat(65), /virtual board name/],
     ['Virtual:demo', /not a port this node knows/],
     ['ttyACM0', /did you mean \/dev\/ttyACM0/],
     ['192.168.4.1:8266', /tcp:\/\/192\.168\.4\.1:8266 .* ws:\/\/192\.168\.4\.1:8266/],

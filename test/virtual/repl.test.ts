@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { VirtualLink } from '../../src/board/link/virtual';
+import { VirtualLink } from '../../src/virtual/link';
 import { Collector, parseRawAnswer, removeDir, tempDir } from './helpers';
 
 const RAW = 'raw REPL; CTRL-B to exit\r\n>';

@@ -6,6 +6,8 @@
  */
 export const VBOARD_PY = String.raw`
 import sys
+import io
+import uctypes
 import _vbhw
 from time import ticks_ms, ticks_add, ticks_diff
 
@@ -27,11 +29,16 @@ thread_new = _vbhw.thread_new
 fork = _vbhw.fork
 reset = _vbhw.reset
 unique_id = _vbhw.unique_id
+gc_now = _vbhw.gc_now
+crc32 = _vbhw.crc32
+board_flag = _vbhw.board_flag
 
 ident = 1
 pending = {}
 irqs = {}
 timers = []
+# objects with a _scan() that reads pin edges into their own queues (CircuitPython's keypad, countio)
+scanners = []
 _gen = -1
 _busy = False
 
@@ -83,6 +90,8 @@ def poll():
                 e[3] = f
                 for _ in range(min(n, 16)):
                     _call(e[0], e[4], 'IRQ')
+            for s in scanners:
+                s._scan()
         if timers:
             now = ticks_ms()
             for t in list(timers):
@@ -179,10 +188,22 @@ def child_main(tid):
     return 0
 
 
+def droptb(e):
+    # Drops the newest traceback entry, the one a board-side wrapper's frame just added, before the
+    # wrapper re-raises with a bare raise (which adds none): the error then reads as if it came from
+    # the caller's line, as a built-in's does. The object is {type, alloc | len << 16, data, args};
+    # an entry is three words.
+    m = uctypes.bytearray_at(id(e) + 4, 4)
+    n = m[2] | m[3] << 8
+    if n >= 3:
+        n -= 3
+        m[2] = n & 255
+        m[3] = n >> 8
+
+
 def _thread_traceback(e):
     # As on a board, the traceback starts at the thread's function, without child_main's frame.
     try:
-        import io
         b = io.StringIO()
         sys.print_exception(e, b)
         t = b.getvalue()
