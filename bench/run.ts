@@ -7,6 +7,7 @@
  *    (one raw exec per 256-byte chunk)
  *  - memory per virtual board
  *  - real firmware (bench/firmware.ts): the emulated Pico and micro:bit, when ../shared/boards is there
+ *  - calls in flight (bench/burst.ts): a burst with the window against one call at a time
  * against the virtual board in-process and, when socat is installed, over a real pty.
  * The three call paths run side by side, taking turns a block of calls at a time.
  * BENCH_CALLS=N sets the number of calls (default 2000); BENCH_ONLY=inprocess|pty runs one half;
@@ -23,6 +24,7 @@ import { CountingLink } from './counting-link';
 import { servePty, type PtyEndpoint } from './pty-endpoint';
 import { memoryFigures } from './memory';
 import { firmwareFigures } from './firmware';
+import { burstFigures } from './burst';
 
 const CALLS = Number(process.env.BENCH_CALLS || 2000);
 
@@ -241,6 +243,7 @@ async function main(): Promise<void> {
     }
     if (!process.env.BENCH_ONLY) await memoryFigures();
     if (!process.env.BENCH_ONLY) await firmwareFigures();
+    if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'burst') await burstFigures();
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
   }
