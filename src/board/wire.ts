@@ -242,8 +242,11 @@ export function loopLine(id: number, r: Request, json: boolean): string {
   }
 }
 
-/** Python that prints one frame of `kind` for the repr in variable `v` (exec mode: hash()); `v` is reused. */
-const printFrame = (kind: string, id: number, v: string) => `${v}='${kind}${id} '+${v};print('\\x1e%d %d %s'%(len(${v}),hash(${v}),${v}))`;
+/**
+ * Python that prints one frame of `kind` for the repr in variable `v` (exec mode: hash()); `v` is
+ * reused. The id goes in as an int: a string literal per call would be interned for good.
+ */
+const printFrame = (kind: string, id: number, v: string) => `${v}='${kind}%d '%${id}+${v};print('\\x1e%d %d %s'%(len(${v}),hash(${v}),${v}))`;
 
 /**
  * The raw-REPL exec for one request on a board without the loop: Belay's one exchange per call,
@@ -255,13 +258,13 @@ const printFrame = (kind: string, id: number, v: string) => `${v}='${kind}${id} 
 export function execCode(id: number, r: Request, helpers = false): string | undefined {
   if (helpers) {
     switch (r.op) {
-      case 'define': return `${r.src}\n_bR('R${id}',None)\n`;
-      case 'eval': return `_bE('R${id}',${pyString(r.src)})\n`;
+      case 'define': return `${r.src}\n_bR(${id},None)\n`;
+      case 'eval': return `_bE(${id},${pyString(r.src)})\n`;
       case 'call': {
         const call = callExpr(r.name, r.args, r.kwargs);
-        return r.generator ? `_bI('${id}',${call})\n` : `_bR('R${id}',${call})\n`;
+        return r.generator ? `_bI(${id},${call})\n` : `_bR(${id},${call})\n`;
       }
-      case 'expr': return `_bR('R${id}',${r.expr})\n`;
+      case 'expr': return `_bR(${id},${r.expr})\n`;
       default: return undefined;
     }
   }
