@@ -9,7 +9,7 @@
  *
  * The two call paths take turns on one board (a pty has one reader), the Device first. An emulated
  * board computes at a fraction of a real one's speed, so these figures rank the paths; they are not
- * a real board's. BENCH_FW_CALLS=N sets the calls per path (default 300).
+ * a real board's. BENCH_FW_CALLS=N sets the calls per path (default 200).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,7 +20,7 @@ import { RawRepl } from '../src/board/raw-repl';
 import { pyBytes } from '../src/board/python/literal';
 import { BOARD_NAMES, firmwareAvailable, startFirmware, type FirmwareKind } from '../test/support/firmware';
 
-const CALLS = Number(process.env.BENCH_FW_CALLS || 300);
+const CALLS = Number(process.env.BENCH_FW_CALLS || 200);
 const WARM_UP = 20;
 const TASK = 'def add(a, b):\n    return a + b\n';
 const SYNC_FILES = 20;
@@ -55,10 +55,32 @@ async function rawRepl(port: string, setup: string): Promise<{ repl: RawRepl; cl
   return {
     repl,
     async close() {
+      // Closed while the board still answers, the port can stay locked a moment after close()
+      // resolves, and the next open fails: wait for the friendly prompt that ends the answer.
+      const prompt = untilSeen(link, '>>> ', 5000);
       await repl.exitRaw();
+      await prompt;
       await link.close();
     },
   };
+}
+
+/** Resolves once `text` has come in on the link, or after `ms` at the latest. */
+function untilSeen(link: SerialLink, text: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = '';
+    const done = () => {
+      clearTimeout(timer);
+      link.off('data', onData);
+      resolve();
+    };
+    const onData = (c: Buffer) => {
+      seen = (seen + c.toString('latin1')).slice(-64);
+      if (seen.includes(text)) done();
+    };
+    const timer = setTimeout(done, ms);
+    link.on('data', onData);
+  });
 }
 
 async function exec(repl: RawRepl, code: string): Promise<string> {
