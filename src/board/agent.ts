@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type AgentPart = 'info' | 'core' | 'exec' | 'threads' | 'fnv_viper' | 'fnv' | 'sync' | 'sync_flat';
+export type AgentPart = 'info' | 'core' | 'exec' | 'threads' | 'fnv_viper' | 'fnv' | 'sync' | 'sync_flat' | 'events';
 
 const cache = new Map<AgentPart, string>();
 

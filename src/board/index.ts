@@ -9,4 +9,5 @@ export { Device, type BoardContext, type BoardExtension } from './device';
 export { RawRepl, ProtocolError } from './raw-repl';
 export * from './types';
 export { createLink } from './link';
+export { BoardEvents, type BoardEvent, type EventHandlers } from './events';
 export { toPython, parsePython } from './python/literal';

@@ -134,13 +134,12 @@ function raiseKbdHere(): void {
  */
 function stdinRead(iov: number, iovcnt: number, pnum: number): number {
   for (;;) {
-    if (kbdPending()) return 27;
-    if (stdinRing && stdinRing.available() > 0) break;
-    // A board runs its scheduled callbacks while it waits on the UART: Timer and Pin.irq callbacks
-    // here run while code blocks reading stdin too (the agent's loop waiting for the host).
+    // A board runs its scheduled callbacks while it reads the UART: Timer and Pin.irq callbacks
+    // here run while code reads stdin too (the agent's loop waiting for the host).
     markSeen();
     pollCallbacks();
-    if (kbdPending() || (stdinRing && stdinRing.available() > 0)) continue;
+    if (kbdPending()) return 27;
+    if (stdinRing && stdinRing.available() > 0) break;
     const due = callbacks ? callbacks.nextTimerAt() - Date.now() : Infinity;
     waitEvent(Math.max(0, Math.min(stdinRing ? 1000 : 100, due)));
   }
