@@ -370,15 +370,29 @@ export class Session {
     if (this.mode === 'loop') {
       await this.request({ op: 'define', src, file: `belay-${part}` }, 10000);
     } else {
-      const reply = await this.repl.exec(src, 10000, (c) => this.reader.push(c));
-      const err = reply.stderr.toString('utf8');
-      if (err.trim()) {
-        const e = this.tracebackError(err);
-        e.message = `${this.label}: could not leave the Belay agent's ${part} part on the board: ${e.type}: ${e.pyMessage}`;
-        throw e;
-      }
+      // Compiling takes several times the source's size: a small board gets the part a few
+      // top-level statements at a time.
+      for (const piece of pieces(src, Math.max(512, this.caps.memFree >> 4))) await this.installPiece(part, piece);
     }
     this.parts.add(part);
+  }
+
+  private async installPiece(part: AgentPart, src: string): Promise<void> {
+    let reply;
+    try {
+      reply = await this.repl.exec(src, 10000, (c) => this.reader.push(c));
+    } catch (e) {
+      // a board that runs out of memory while it takes the code may stop answering: bring it back
+      if (e instanceof ProtocolError && e.kind !== 'closed') await this.resync();
+      throw e instanceof ProtocolError ? new BoardError(this.label, 'ProtocolError',
+        `could not leave the Belay agent's ${part} part on the board: ${e.message.replace(`${this.label}: `, '')}`) : e;
+    }
+    const err = reply.stderr.toString('utf8');
+    if (err.trim()) {
+      const e = this.tracebackError(err);
+      e.message = `${this.label}: could not leave the Belay agent's ${part} part on the board: ${e.type}: ${e.pyMessage}`;
+      throw e;
+    }
   }
 
   // ------------------------------------------------------------ the loop
@@ -476,6 +490,29 @@ export class Session {
     for (const p of this.inflight.splice(0)) p.reject(err);
     this.inflightBytes = 0;
   }
+}
+
+/**
+ * Python source cut at top-level statements (a line that starts in column 0 and is no `else`,
+ * `elif`, `except` or `finally`, and no decorated def's def) into pieces of about `size` characters.
+ */
+export function pieces(src: string, size: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let prev = '';
+  const lines = src.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (const line of lines) {
+    const top = /^[^\s#]/.test(line) && !/^(else|elif|except|finally)\b/.test(line) && !prev.startsWith('@');
+    if (top && cur.length + line.length > size && cur.trim()) {
+      out.push(cur);
+      cur = '';
+    }
+    cur += line + '\n';
+    if (line.trim()) prev = line;
+  }
+  if (cur.trim()) out.push(cur);
+  return out;
 }
 
 /** What user code printed, with the board's \r\n line ends as \n. */

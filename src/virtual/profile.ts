@@ -30,7 +30,7 @@ export interface BoardProfile {
  * that the GC never frees until SMALL_FREE is left: user code sees the micro:bit's room.
  */
 const SMALL_HEAP = 64 * 1024;
-const SMALL_FREE = 7 * 1024;
+const SMALL_FREE = 9 * 1024;
 
 export interface ProfileChoice {
   profile?: VirtualProfile;

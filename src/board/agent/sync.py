@@ -23,6 +23,7 @@ if _benc is None:
 
 
 _bf = None
+_bgc = __import__('gc').collect
 
 
 def _bw(p, d, a=0):
@@ -30,6 +31,9 @@ def _bw(p, d, a=0):
     # some ports have no append mode (the micro:bit)
     global _bf
     if not a & 1:
+        # a fresh file: collect first, small heaps (and the WebAssembly port, which collects only
+        # between calls) need the room
+        _bgc()
         if _bf:
             _bf.close()
         _bf = None
@@ -67,6 +71,7 @@ def _bkind(p):
 
 
 def _bhashes(root):
+    _bgc()
     # ({path: FNV-1a 32}, [folders], how file data may come): one call for the whole board folder
     fs = {}
     ds = []

@@ -4,12 +4,16 @@
 __import__('gc').collect()
 _benc = None
 _bf = None
+_bgc = __import__('gc').collect
 
 
 def _bw(p, d, a=0):
     # a: 1 = more of the file begun before, 2 = its last piece; the file stays open in between
     global _bf
     if not a & 1:
+        # a fresh file: collect first, small heaps (and the WebAssembly port, which collects only
+        # between calls) need the room
+        _bgc()
         _bf = open(p, 'wb')
     _bf.write(d)
     if a & 2:
@@ -18,6 +22,7 @@ def _bw(p, d, a=0):
 
 
 def _bhashes(root):
+    _bgc()
     os = __import__('os')
     fs = {}
     buf = bytearray(128)
