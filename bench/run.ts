@@ -8,6 +8,7 @@
  *  - memory per virtual board
  *  - real firmware (bench/firmware.ts): the emulated Pico and micro:bit, when ../shared/boards is there
  *  - calls in flight (bench/burst.ts): a burst with the window against one call at a time
+ *  - soak (bench/soak.ts): 200,000 calls on one connection, the board's heap before and after
  * against the virtual board in-process and, when socat is installed, over a real pty.
  * The three call paths run side by side, taking turns a block of calls at a time.
  * BENCH_CALLS=N sets the number of calls (default 2000); BENCH_ONLY=inprocess|pty runs one half;
@@ -25,6 +26,8 @@ import { servePty, type PtyEndpoint } from './pty-endpoint';
 import { memoryFigures } from './memory';
 import { firmwareFigures } from './firmware';
 import { burstFigures } from './burst';
+import { soakFigures } from './soak';
+import { eventFigures } from './events';
 
 const CALLS = Number(process.env.BENCH_CALLS || 2000);
 
@@ -244,6 +247,8 @@ async function main(): Promise<void> {
     if (!process.env.BENCH_ONLY) await memoryFigures();
     if (!process.env.BENCH_ONLY) await firmwareFigures();
     if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'burst') await burstFigures();
+    if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'soak') await soakFigures();
+    if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'events') await eventFigures();
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
   }

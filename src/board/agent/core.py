@@ -87,10 +87,16 @@ def _bloop():
     rn = sys.stdin.read
     g = globals()
     jl = _bjl
+    gc = __import__('gc').collect
     _bout('L', 0, 'j' if jl else '')
-    k = i = 0
+    k = i = n = 0
     try:
         while True:
+            # The loop never returns to the REPL, where some ports (the WebAssembly one) collect:
+            # collect every 1024 requests (a few ms on a Pico, nothing per call).
+            n += 1
+            if n & 1023 == 0:
+                gc()
             ln = _brd()
             k = ln[:1]
             p = ln.find(' ')
