@@ -219,6 +219,17 @@ export function callExpr(name: string, args: unknown[], kwargs: Record<string, u
  * (json.loads in C, no compiler run) when the loop said it takes them.
  */
 export function loopLine(id: number, r: Request, json: boolean): string {
+  const line = shortLine(id, r, json);
+  // A long request goes after a line that gives its length in characters: the board takes it in
+  // one read (readline takes a byte per call: 1 MB took seconds).
+  if (line.length <= LONG_LINE || r.op === 'write') return line;
+  return `X${codePoints(line)}\n${line}`;
+}
+
+/** Requests longer than this go as "X<length>" and the request itself. */
+export const LONG_LINE = 1024;
+
+function shortLine(id: number, r: Request, json: boolean): string {
   switch (r.op) {
     case 'eval':
     case 'define':

@@ -96,6 +96,10 @@ test('the loop and exec requests carry their id; JSON calls only where JSON says
   assert.throws(() => loopLine(1, { op: 'call', name: 'f()', args: [], kwargs: {} }, true), /not a Python function name/);
   assert.throws(() => loopLine(1, { op: 'call', name: 'f', args: [], kwargs: { 'a=1': 0 } }, true), /keyword argument/);
   assert.equal(execCode(1, { op: 'write', path: '/a', flags: 2, data: '' }), undefined);
+  // a long request follows a line with its length in characters (the board reads it in one go)
+  const long = loopLine(7, { op: 'expr', expr: `'${'é'.repeat(2000)}'` }, true);
+  const body = "c7 '" + 'é'.repeat(2000) + "'\n";
+  assert.equal(long, `X${[...body].length}\n${body}`);
 });
 
 let mp: WasmPython;

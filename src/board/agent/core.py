@@ -89,15 +89,21 @@ def _bloop():
     jl = _bjl
     gc = __import__('gc').collect
     _bout('L', 0, 'j' if jl else '')
-    k = i = n = 0
+    k = i = c = 0
     try:
         while True:
             # The loop never returns to the REPL, where some ports (the WebAssembly one) collect:
             # collect every 1024 requests (a few ms on a Pico, nothing per call).
-            n += 1
-            if n & 1023 == 0:
+            c += 1
+            if c & 1023 == 0:
                 gc()
             ln = _brd()
+            if ln[:1] == 'X':
+                # a long request follows as exactly n characters: one read, not a byte at a time
+                n = int(ln[1:])
+                ln = rn(n)
+                while len(ln) < n:
+                    ln += rn(n - len(ln))
             k = ln[:1]
             p = ln.find(' ')
             i = ln[1:p]
