@@ -23,7 +23,9 @@ function board(tag: string): { d: Device; maxAhead: () => number } {
     const link: Link = createLink(p, o);
     const write = link.write.bind(link);
     link.write = (b: Uint8Array) => {
-      if (/^[jc]\d+ /.test(Buffer.from(b).toString('latin1'))) max = Math.max(max, ++ahead);
+      // a burst goes out in one write: count its requests
+      ahead += (Buffer.from(b).toString('latin1').match(/(^|\n)[jc]\d+ /g) ?? []).length;
+      max = Math.max(max, ahead);
       return write(b);
     };
     link.on('data', (b: Buffer) => { if (/ R\d+ /.test(b.toString('latin1'))) ahead = 0; });
