@@ -358,3 +358,21 @@ test('sync without native base64/hex decoding sends file data as bytes literals,
     fs.rmSync(src, { recursive: true, force: true });
   }
 });
+
+test('disconnecting with a running thread takes well under a second and ends the thread\'s handlers', { timeout: 30000 }, async () => {
+  const d = board('unload');
+  await d.connect();
+  await d.define('t', 'def forever():\n    i = 0\n    while True:\n        i += 1\n        yield i\n        sleep(0.02)\n');
+  let ended = false;
+  let first!: () => void;
+  const yielded = new Promise<void>((resolve) => { first = resolve; });
+  const h = await d.startThread('forever', [], {}, { onYield: () => first(), onPrint: () => undefined, onError: () => undefined, onEnd: () => { ended = true; } });
+  await yielded;
+  const t0 = Date.now();
+  const stopping = h.stop();
+  await d.disconnect();
+  await stopping;
+  const ms = Date.now() - t0;
+  assert.ok(ms < 1000, `${ms} ms`);
+  assert.equal(ended, true);
+});
