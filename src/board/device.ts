@@ -8,6 +8,7 @@ import { CallQueue, type Job } from './queue';
 import { hashKind, type Frame, type Request } from './wire';
 import { toPython, parsePython } from './python/literal';
 import { functionName, isGeneratorFunction, topLevelFunctions } from './python/names';
+import { remapTraceback } from './python/traceback';
 import { runSync, type BoardFiles } from './sync';
 import {
   BoardError, type BoardInfo, type CallOptions, type CallResult, type DeviceApi, type DeviceOptions,
@@ -340,10 +341,12 @@ export class Device extends EventEmitter implements DeviceApi {
   /** Where the board could not name a definition's frames (exec mode), name them by function. */
   private nameFrames(e: BoardError): BoardError {
     if (!e.traceback) return e;
-    e.traceback = e.traceback.replace(/^(\s+File ")<(?:stdin|string)>(", line \d+, in (\w+))$/gm, (all, a: string, b: string, fn: string) => {
-      for (const d of this.defs.values()) if (d.functions.includes(fn)) return `${a}${d.file}${b}`;
-      return all;
-    });
+    const end = e.traceback.endsWith('\n') ? '\n' : '';
+    e.traceback = remapTraceback(e.traceback, (f) => {
+      if ((f.file !== '<stdin>' && f.file !== '<string>') || f.fn === undefined) return null;
+      for (const d of this.defs.values()) if (d.functions.includes(f.fn)) return d.file;
+      return null;
+    }) + end;
     return e;
   }
 

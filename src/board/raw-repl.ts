@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Link } from './link/link';
+import { sleep } from './link/base-link';
 
 /** Control bytes of the REPL. */
 const CTRL_A = 0x01, CTRL_B = 0x02, CTRL_C = 0x03, CTRL_D = 0x04, CTRL_E = 0x05;
@@ -28,7 +29,6 @@ interface Waiter {
   timer?: NodeJS.Timeout;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The raw REPL and raw-paste protocol over one link (mpremote's pyboard.py is the reference).

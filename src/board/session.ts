@@ -10,7 +10,7 @@ import {
   FrameReader, execCode, isThreadKind, loopLine, type CheckKind, type Frame, type Request,
 } from './wire';
 import { parsePython } from './python/literal';
-import { parseTraceback } from './python/traceback';
+import { parseTraceback, remapTraceback } from './python/traceback';
 import { BoardError } from './types';
 
 /** What info.py found, as the session needs it. */
@@ -535,20 +535,13 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  * exec mode): they are named `file` then; otherwise they are the host's call expression.
  */
 export function cleanTraceback(tb: string, file?: string): string {
-  const out: string[] = [];
-  for (const l of tb.split(/\r?\n/)) {
-    if (/^\s+File "belay-[a-z_]+", line \d+/.test(l)) continue;
-    const m = /^(\s+File ")<(stdin|string)>(", line \d+(?:, in (.*))?)$/.exec(l);
-    if (m) {
-      const fn = m[4];
-      if (fn !== undefined && /^_b[A-Za-z]*$/.test(fn)) continue;
-      if (m[2] === 'stdin' && fn === '<module>') continue;
-      if (m[2] === 'string') {
-        if (file === undefined && fn === '<module>') continue;
-        if (file !== undefined) { out.push(`${m[1]}${file}${m[3]}`); continue; }
-      }
-    }
-    out.push(l);
-  }
-  return out.join('\n').replace(/\n+$/, '\n');
+  const text = remapTraceback(tb, (f) => {
+    if (/^belay-[a-z_]+$/.test(f.file)) return false;
+    if (f.file !== '<stdin>' && f.file !== '<string>') return null;
+    if (f.fn !== undefined && /^_b[A-Za-z]*$/.test(f.fn)) return false;
+    if (f.file === '<stdin>') return f.fn === '<module>' ? false : null;
+    if (file === undefined) return f.fn === '<module>' ? false : null;
+    return file;
+  });
+  return text ? text + '\n' : '';
 }

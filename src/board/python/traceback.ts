@@ -75,16 +75,15 @@ export function parseTraceback(text: string): ParsedTraceback {
 }
 
 /**
- * What a frame becomes: a new place, `null` to leave it as printed, or `false` to drop the frame
- * line (for the host's own helper code, which means nothing to the user).
+ * What a frame becomes: a new file name for it, `null` to leave it as printed, or `false` to drop the
+ * frame line (the host's own helper code, which means nothing to the user).
  */
-export type FrameMap = (file: string, line: number) => { file: string; line: number } | null | false;
+export type FrameMap = (frame: TracebackFrame) => string | null | false;
 
 /**
- * Rewrites the file and line of every frame line in a traceback (chained ones too) through `map`;
- * every other line, and frames the map does not know, stay as they are.
- * Example: the code of a node compiled as file "belay-task" with 3 helper lines above it maps with
- *   (file, line) => file === 'belay-task' ? { file: 'my task', line: line - 3 } : null
+ * Renames or drops frame lines of a traceback (chained ones too) through `map`; every other line,
+ * and frames the map leaves alone, stay as they are. Line numbers never change: the host compiles a
+ * node's code so that they are the node's own.
  */
 export function remapTraceback(tb: ParsedTraceback | string, map: FrameMap): string {
   const text = typeof tb === 'string' ? normalize(tb) : tb.text;
@@ -92,10 +91,11 @@ export function remapTraceback(tb: ParsedTraceback | string, map: FrameMap): str
   for (const l of text.split('\n')) {
     const m = FRAME.exec(l);
     if (!m) { out.push(l); continue; }
-    const to = map(m[2], Number(m[4]));
+    const frame: TracebackFrame = { file: m[2], line: Number(m[4]) };
+    if (m[6] !== undefined) frame.fn = m[6];
+    const to = map(frame);
     if (to === false) continue;
-    if (to === null) { out.push(l); continue; }
-    out.push(`${m[1]}${to.file}${m[3]}${to.line}${m[5]}`);
+    out.push(to === null ? l : `${m[1]}${to}${m[3]}${m[4]}${m[5]}`);
   }
   return out.join('\n');
 }
