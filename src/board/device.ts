@@ -2,18 +2,22 @@ import { EventEmitter } from 'node:events';
 import type { Link } from './link/link';
 import { createLink } from './link';
 import { RawRepl, ProtocolError } from './raw-repl';
-import { agentPart, defaultStartup, type AgentPart } from './agent';
+import { agentPart, defaultStartup } from './agent';
 import { Session, withTimeout, type BoardCaps, type Reply } from './session';
 import { CallQueue, type Job } from './queue';
-import { hashKind, type Frame, type Request } from './wire';
+import { hashKind, type Request } from './wire';
 import { toPython, parsePython } from './python/literal';
-import { functionName, isGeneratorFunction, topLevelFunctions } from './python/names';
-import { remapTraceback } from './python/traceback';
-import { runSync, type BoardFiles } from './sync';
+import { runSync } from './sync';
+import { Definitions } from './definitions';
+import { BoardThreads } from './threads';
+import type { BoardContext, BoardExtension } from './context';
 import {
   BoardError, type BoardInfo, type CallOptions, type CallResult, type DeviceApi, type DeviceOptions,
   type DeviceState, type SyncOptions, type SyncProgress, type SyncResult, type ThreadHandle, type ThreadHandlers,
 } from './types';
+
+export type { BoardContext, BoardExtension } from './context';
+export { fileFor } from './definitions';
 
 /** Errors the host raises itself: their codes are never Python class names (see BoardError). */
 function hostError(board: string, type: HostErrorCode, message: string): BoardError {
@@ -21,49 +25,7 @@ function hostError(board: string, type: HostErrorCode, message: string): BoardEr
 }
 export type HostErrorCode = 'ConnectionError' | 'TimeoutError' | 'QueueFullError' | 'ConfigError' | 'ProtocolError' | 'UnsupportedError';
 
-/** One definition (a task or thread node's code) and how it stands on the board. */
-interface Definition {
-  source: string;
-  name: string;
-  /** the file name it is compiled under: tracebacks name it */
-  file: string;
-  generator: boolean;
-  /** top-level functions it defines, to name their frames where the board cannot (exec mode) */
-  functions: string[];
-  state: 'pending' | 'defined' | 'failed';
-  error?: BoardError;
-}
-
-interface ThreadEntry {
-  handlers: ThreadHandlers;
-  ended: Promise<void>;
-  end: () => void;
-}
-
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
-
-/** What a board-side feature outside this file (events.ts) may do on the board's connection. */
-export interface BoardContext {
-  /** leaves an agent part on the board, once per connection */
-  ensure(part: AgentPart): Promise<void>;
-  /** evaluates an expression built from literals; returns its value */
-  expr(e: string, timeoutS?: number): Promise<unknown>;
-  /** runs user code (statements or an expression) under `file`, for node-relative tracebacks */
-  run(src: string, file: string, timeoutS?: number): Promise<unknown>;
-  /** the board as it described itself on this connection */
-  readonly info: BoardInfo;
-}
-
-/**
- * A board-side feature that lives beside the calls (events): set up on every connect after the
- * definitions, told of the frames of its kind, run through the queue like any call.
- */
-export interface BoardExtension {
-  /** on every connect, after start-up, setup and definitions; a failure is reported as define-error */
-  connect(ctx: BoardContext): Promise<void>;
-  /** a frame of a kind the calls do not use ('V') */
-  frame(f: Frame): void;
-}
 
 /**
  * How long closing may take, in one place. Node-RED gives a node 15 s to close; a board gets
@@ -92,10 +54,9 @@ export class Device extends EventEmitter implements DeviceApi {
   private link: Link | undefined;
   private session: Session | undefined;
   private readonly queue = new CallQueue((n) => this.emit('queue', n));
-  private defs = new Map<string, Definition>();
+  private readonly defs: Definitions;
+  private readonly threads: BoardThreads;
   private extensions = new Map<string, BoardExtension>();
-  private threads = new Map<number, ThreadEntry>();
-  private nextTid = 1;
   private wantConnected = false;
   private connecting: Promise<BoardInfo> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -105,8 +66,6 @@ export class Device extends EventEmitter implements DeviceApi {
   private lastError: Error | undefined;
   /** the port does not exist or its form is wrong: calls fail at once instead of waiting */
   private absent = false;
-  /** a thread has run since the board's last power-on that we know of (rp2 before 1.25) */
-  private threadRan = false;
   /** Use the dispatcher loop when the board runs it (tests and benchmarks may turn it off). */
   useDispatcher = true;
   /** Keep several calls in flight where the board can take them (benchmarks compare with off). */
@@ -124,6 +83,8 @@ export class Device extends EventEmitter implements DeviceApi {
     };
     this.label = options.name ? `${options.name} (${options.port})` : options.port;
     this.queue.next = () => this.pump();
+    this.defs = new Definitions(this.label, (key, err) => this.emit('define-error', key, err));
+    this.threads = new BoardThreads(this.label);
   }
 
   get state(): DeviceState { return this._state; }
@@ -177,7 +138,7 @@ export class Device extends EventEmitter implements DeviceApi {
       await repl.enterRaw(soft);
       const caps = await this.readInfo(repl);
       const session = new Session(repl, this.label, caps, {
-        thread: (f) => this.onThreadFrame(f),
+        thread: (f) => this.threads.frame(f, (body) => this.defs.nameFrames(session.pyError(body))),
         event: (f) => { for (const x of this.extensions.values()) x.frame(f); },
         output: (t) => this.emit('output', t),
       }, () => { void link!.close().catch(() => undefined); });
@@ -196,7 +157,7 @@ export class Device extends EventEmitter implements DeviceApi {
       if (startup.trim()) await this.run({ op: 'define', src: startup, file: 'startup' });
       if (this.opts.setup?.trim()) await this.run({ op: 'define', src: this.opts.setup, file: 'setup' });
       // One definition that no longer compiles must not take the board down for every other user.
-      for (const [key, d] of this.defs) await this.sendDefinition(key, d).catch(() => undefined);
+      await this.defs.sendAll(this.context());
       for (const [key, x] of this.extensions) await this.connectExtension(key, x).catch(() => undefined);
       this.attempt = 0;
       this.lastError = undefined;
@@ -241,21 +202,12 @@ export class Device extends EventEmitter implements DeviceApi {
     this.session?.close(lost);
     this.session = undefined;
     this.link = undefined;
-    this.endThreads('connection lost while the thread was running');
+    this.threads.endAll('connection lost while the thread was running');
     if (this.closedForGood || !this.wantConnected) return;
     this.lastError = lost;
     this.setState('disconnected', lost);
     for (const j of this.queue.waiting) this.armWaitTimer(j as TimedJob);
     this.scheduleReconnect();
-  }
-
-  private endThreads(why: string | undefined): void {
-    for (const [tid, t] of this.threads) {
-      if (why) t.handlers.onError(hostError(this.label, 'ConnectionError', why));
-      t.handlers.onEnd();
-      t.end();
-      this.threads.delete(tid);
-    }
   }
 
   async disconnect(): Promise<void> {
@@ -270,7 +222,7 @@ export class Device extends EventEmitter implements DeviceApi {
       this.dropLink();
       await withTimeout(link.close(), CLOSE_BUDGET.LINK_CLOSE_MS).catch(() => undefined);
     }
-    this.endThreads(undefined);
+    this.threads.endAll();
     this.queue.failAll(hostError(this.label, 'ConnectionError', 'disconnected'));
     this.setState('disconnected');
   }
@@ -279,7 +231,7 @@ export class Device extends EventEmitter implements DeviceApi {
     const s = this.session;
     if (!s || s.dead) return;
     // Stop every thread at its next yield before teardown.
-    if (this.threads.size) await this.run({ op: 'expr', expr: `_bhalt(${toPython([...this.threads.keys()])})` }, 2).catch(() => undefined);
+    if (this.threads.ids.length) await this.run({ op: 'expr', expr: `_bhalt(${toPython(this.threads.ids)})` }, 2).catch(() => undefined);
     await s.stopLoop();
     if (this.opts.teardown?.trim()) await this.run({ op: 'define', src: this.opts.teardown, file: 'teardown' }, 3).catch(() => undefined);
     if (!s.dead) await this.exitRaw();
@@ -313,41 +265,6 @@ export class Device extends EventEmitter implements DeviceApi {
     };
     // Boards whose hash() is none of MicroPython's widths get the loop only with a CRC (core.py says).
     return { implementation, threads: !!threads, compile: !!compile, stdio: !!stdio, io: !!io, json: !!json, hash: hash ?? 'hash32', memFree, stat: !!stat };
-  }
-
-  // ---------------------------------------------------------------- frames from threads
-
-  private onThreadFrame(f: Frame): void {
-    const tid = Number(f.id);
-    const th = this.threads.get(tid);
-    if (!th) return;
-    switch (f.kind) {
-      case 'Y': th.handlers.onYield(parsePython(f.body)); return;
-      case 'P': th.handlers.onPrint(String(parsePython(f.body))); return;
-      case 'X':
-        if (this.session) th.handlers.onError(this.nameFrames(this.session.pyError(f.body)));
-        break;
-      case 'D': {
-        const v = parsePython(f.body);
-        if (v !== null) th.handlers.onReturn?.(v);
-        break;
-      }
-    }
-    this.threads.delete(tid);
-    th.handlers.onEnd();
-    th.end();
-  }
-
-  /** Where the board could not name a definition's frames (exec mode), name them by function. */
-  private nameFrames(e: BoardError): BoardError {
-    if (!e.traceback) return e;
-    const end = e.traceback.endsWith('\n') ? '\n' : '';
-    e.traceback = remapTraceback(e.traceback, (f) => {
-      if ((f.file !== '<stdin>' && f.file !== '<string>') || f.fn === undefined) return null;
-      for (const d of this.defs.values()) if (d.functions.includes(f.fn)) return d.file;
-      return null;
-    }) + end;
-    return e;
   }
 
   // ---------------------------------------------------------------- the queue
@@ -395,7 +312,7 @@ export class Device extends EventEmitter implements DeviceApi {
     try {
       return await s.request(r, timeoutS > 0 ? timeoutS * 1000 : 0, onValue);
     } catch (e) {
-      throw e instanceof BoardError ? this.nameFrames(e) : e;
+      throw e instanceof BoardError ? this.defs.nameFrames(e) : e;
     }
   }
 
@@ -412,46 +329,18 @@ export class Device extends EventEmitter implements DeviceApi {
   }
 
   async define(key: string, source: string, label?: string): Promise<string> {
-    let name: string | undefined;
-    try {
-      name = functionName(source);
-    } catch (e) {
-      throw hostError(this.label, 'ConfigError', errorText(e));
-    }
-    if (!name) throw hostError(this.label, 'ConfigError', 'the code must define a function: def NAME(...):');
-    const def: Definition = {
-      source, name, file: fileFor(label ?? key), generator: isGeneratorFunction(source, name),
-      functions: topLevelFunctions(source).map((f) => f.name), state: 'pending',
-    };
-    this.defs.set(key, def);
-    if (this._state === 'connected') {
-      await this.enqueue(() => this.sendDefinition(key, def), this.opts.timeout);
-    }
-    return name;
-  }
-
-  /** Sends one definition; its state says how it went, a failure is also reported as define-error. */
-  private async sendDefinition(key: string, d: Definition): Promise<void> {
-    try {
-      await this.run({ op: 'define', src: d.source, file: d.file });
-      d.state = 'defined';
-      d.error = undefined;
-    } catch (e) {
-      d.state = 'failed';
-      d.error = e instanceof BoardError ? e : hostError(this.label, 'ConnectionError', errorText(e));
-      if (this.defs.get(key) === d) this.emit('define-error', key, d.error);
-      throw d.error;
-    }
+    const d = this.defs.add(key, source, label);
+    if (this._state === 'connected') await this.enqueue(() => this.defs.send(this.context(), key, d), this.opts.timeout);
+    return d.name;
   }
 
   /** How a definition stands on the board: pending (not sent yet), defined, or failed with its error. */
-  definition(key: string): { state: Definition['state']; error?: BoardError } | undefined {
-    const d = this.defs.get(key);
-    return d && { state: d.state, error: d.error };
+  definition(key: string): ReturnType<Definitions['state']> {
+    return this.defs.state(key);
   }
 
   undefine(key: string): void {
-    this.defs.delete(key);
+    this.defs.remove(key);
   }
 
   /** Adds a board-side feature (see BoardExtension); connects it now when the board is connected. */
@@ -488,20 +377,19 @@ export class Device extends EventEmitter implements DeviceApi {
     if (!s || s.dead) throw hostError(this.label, 'ConnectionError', 'not connected');
     return {
       info: this._info!,
+      mode: s.mode,
       ensure: (part) => s.ensure(part),
+      has: (part) => s.has(part),
       expr: async (e, timeoutS) => this.toResult(await this.run({ op: 'expr', expr: e }, timeoutS)).value,
       run: async (src, file, timeoutS) => this.toResult(await this.run({ op: 'eval', src, file }, timeoutS)).value,
+      define: async (src, file, timeoutS) => { await this.run({ op: 'define', src, file }, timeoutS); },
+      write: async (path, data, flags, timeoutS) => { await this.run({ op: 'write', path, data, flags }, timeoutS); },
     };
-  }
-
-  private isGenerator(name: string): boolean {
-    for (const d of this.defs.values()) if (d.name === name) return d.generator;
-    return false;
   }
 
   call(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
-    const r: Request = { op: 'call', name, args, kwargs, generator: this.isGenerator(name) };
+    const r: Request = { op: 'call', name, args, kwargs, generator: this.defs.isGenerator(name) };
     return this.enqueue(async () => this.toResult(await this.run(r, t, opts?.onValue)), t, true);
   }
 
@@ -519,79 +407,33 @@ export class Device extends EventEmitter implements DeviceApi {
     handlers: ThreadHandlers): Promise<ThreadHandle> {
     const t = this.opts.timeout;
     return this.enqueue(async () => {
-      const info = this._info;
-      if (info && !info.threads) {
-        throw hostError(this.label, 'UnsupportedError', `this board (${info.implementation} ${info.version} on ${info.platform}) has no _thread module: threads cannot run on it`);
-      }
-      await this.session?.ensure('threads');
-      const tid = this.nextTid++;
-      let end!: () => void;
-      const ended = new Promise<void>((resolve) => { end = resolve; });
-      const entry: ThreadEntry = { handlers, ended, end };
-      this.threads.set(tid, entry);
-      try {
-        await this.run({ op: 'expr', expr: `_bstart(${tid}, ${checkedName(name)}, ${toPython(args ?? [])}, ${toPython(kwargs ?? {})})` }, t);
-      } catch (e) {
-        this.threads.delete(tid);
-        throw e;
-      }
-      this.threadRan = true;
-      return { id: tid, stop: () => this.stopThread(tid, entry) } satisfies ThreadHandle;
+      const tid = await this.threads.start(this.context(), name, args ?? [], kwargs ?? {}, handlers, t);
+      return { id: tid, stop: () => this.stopThread(tid) } satisfies ThreadHandle;
     }, t);
   }
 
-  private async stopThread(tid: number, entry: ThreadEntry): Promise<void> {
+  private async stopThread(tid: number): Promise<void> {
     if (!this.threads.has(tid)) return;
     await this.enqueue(() => this.run({ op: 'expr', expr: `_bhalt([${tid}])` }, 5), 5).catch(() => undefined);
-    await withTimeout(entry.ended, CLOSE_BUDGET.THREAD_STOP_MS).catch(() => undefined);
+    await withTimeout(this.threads.ended(tid), CLOSE_BUDGET.THREAD_STOP_MS).catch(() => undefined);
   }
 
   sync(opts: SyncOptions, onProgress?: (p: SyncProgress) => void, callOpts?: CallOptions): Promise<SyncResult> {
     const t = this.timeoutOf(callOpts);
     return this.enqueue(async () => {
       const info = this._info!;
-      if (this.threadRan && rp2FlashHangs(info)) {
+      if (this.threads.ran && rp2FlashHangs(info)) {
         throw hostError(this.label, 'UnsupportedError', `MicroPython ${info.version} on rp2 can hang in a flash write after a thread ran (micropython#16619): ` +
           'reset the board (power or machine.reset()) before syncing, or update the firmware to 1.25 or later');
       }
-      return runSync(this.boardFiles(t), opts, onProgress, this.label);
+      return runSync(this.context(), opts, onProgress, this.label, t);
     }, t);
-  }
-
-  /** The board side of sync: the agent's sync part, through this connection's session. */
-  private boardFiles(t: number): BoardFiles {
-    const s = this.session!;
-    const expr = async (e: string, timeoutS = t) => this.toResult(await this.run({ op: 'expr', expr: e }, timeoutS)).value;
-    return {
-      folders: this._info!.folders,
-      // the loop takes file data as base64/hex lines that are never compiled; exec mode as literals
-      lines: s.mode === 'loop',
-      // what one request may carry: 4-8 KB where the heap is roomy, a sixteenth of it on small
-      // boards (compiling a request takes several times its size; the micro:bit hangs when it runs out)
-      chunk: Math.max(256, Math.min(s.mode === 'loop' ? 8192 : 4096, Math.floor(this._info!.memFree / 16))),
-      prepare: async () => {
-        const part = this._info!.folders ? 'sync' : 'sync_flat';
-        if (s.has(part)) return;
-        // viper where the port compiles it (not on small boards: they have no native emitter)
-        if (!s.has('fnv_viper') && !s.has('fnv')) {
-          await (this._info!.memFree >= 32 * 1024 ? s.ensure('fnv_viper').catch(() => s.ensure('fnv')) : s.ensure('fnv'));
-        }
-        await s.ensure(part);
-      },
-      expr,
-      write: async (path, data, flags) => { await this.run({ op: 'write', path, data, flags }, 60); },
-    };
   }
 }
 
 interface TimedJob extends Job {
   /** seconds; 0 = none */
   timeout: number;
-}
-
-function checkedName(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`not a Python function name: ${name}`);
-  return name;
 }
 
 /** A call's result; small ints, the commonest, skip the literal parser. */
@@ -614,11 +456,6 @@ function stripBoard(message: string, ...names: string[]): string {
     }
   }
   return m;
-}
-
-/** The file name a definition is compiled under: its tracebacks then count lines from its own line 1. */
-export function fileFor(label: string): string {
-  return label.replace(/["\\\r\n]/g, '_');
 }
 
 export { ProtocolError };

@@ -1,21 +1,42 @@
 import { toPython, pyBytes } from './python/literal';
 import { scanHostFolder, planSync } from './sync-plan';
 import { BoardError, type SyncOptions, type SyncProgress, type SyncResult } from './types';
+import type { BoardContext } from './context';
 
-/** What sync needs of a board (Device gives it through its session; agent/sync.py is the board side). */
-export interface BoardFiles {
+/** What sync needs of a board: its sync part through the connection's context (agent/sync.py). */
+interface BoardFiles {
   /** the board's filesystem has folders; false: one flat folder (micro:bit) */
   folders: boolean;
   /** file data may go as "W" request lines (the loop, with a native decoder) */
   lines: boolean;
   /** characters of one request: what the board's heap takes in one go */
   chunk: number;
-  /** leaves the sync part on the board (once per connection) */
   prepare(): Promise<void>;
-  /** evaluates an expression built from literals; returns its value */
   expr(e: string, timeoutS?: number): Promise<unknown>;
-  /** one "W" request: data is base64 or hex text; flags as agent/sync.py's _bw takes them */
   write(path: string, data: string, flags: number): Promise<void>;
+}
+
+function boardFiles(ctx: BoardContext, timeoutS: number): BoardFiles {
+  const info = ctx.info;
+  return {
+    folders: info.folders,
+    // the loop takes file data as base64/hex lines that are never compiled; exec mode as literals
+    lines: ctx.mode === 'loop',
+    // what one request may carry: 4-8 KB where the heap is roomy, a sixteenth of it on small
+    // boards (compiling a request takes several times its size; the micro:bit hangs when it runs out)
+    chunk: Math.max(256, Math.min(ctx.mode === 'loop' ? 8192 : 4096, Math.floor(info.memFree / 16))),
+    prepare: async () => {
+      const part = info.folders ? 'sync' : 'sync_flat';
+      if (ctx.has(part)) return;
+      // viper where the port compiles it (not on small boards: they have no native emitter)
+      if (!ctx.has('fnv_viper') && !ctx.has('fnv')) {
+        await (info.memFree >= 32 * 1024 ? ctx.ensure('fnv_viper').catch(() => ctx.ensure('fnv')) : ctx.ensure('fnv'));
+      }
+      await ctx.ensure(part);
+    },
+    expr: (e, t = timeoutS) => ctx.expr(e, t),
+    write: (path, data, flags) => ctx.write(path, data, flags, 60),
+  };
 }
 
 /**
@@ -23,9 +44,10 @@ export interface BoardFiles {
  * only files whose FNV-1a hash differs are uploaded (several small files per round trip, large ones
  * in chunks), folders are created, and what is neither on the host nor kept is deleted.
  */
-export async function runSync(board: BoardFiles, opts: SyncOptions, onProgress: ((p: SyncProgress) => void) | undefined,
-  label: string): Promise<SyncResult> {
+export async function runSync(ctx: BoardContext, opts: SyncOptions, onProgress: ((p: SyncProgress) => void) | undefined,
+  label: string, timeoutS: number): Promise<SyncResult> {
   const t0 = Date.now();
+  const board = boardFiles(ctx, timeoutS);
   const dest = normalizeDest(opts.dest ?? '/');
   const host = await scanHostFolder(opts.source, { ignore: opts.ignore ?? [], minify: opts.minify ?? true });
   if (!board.folders && (dest !== '/' || host.dirs.length > 0)) {
