@@ -242,6 +242,14 @@ export class Device extends EventEmitter implements DeviceApi {
     if (link) await link.write(Buffer.from([0x0d, 0x02])).catch(() => undefined);
   }
 
+  /**
+   * Interrupts the call running on the board (Ctrl-C): it fails with KeyboardInterrupt, the next
+   * call starts the dispatcher again. Nothing happens while no call runs.
+   */
+  async interrupt(): Promise<void> {
+    if (this.queue.busy && this.link && this.session && !this.session.dead) await this.link.write(Buffer.from([0x03]));
+  }
+
   async close(): Promise<void> {
     await this.disconnect();
     this.closedForGood = true;

@@ -181,6 +181,11 @@ export class Session {
   private onLoopLost(): void {
     if (this.mode !== 'loop' || this.loopQuit) return;
     this.leaveLoop();
+    // requests the loop had not read yet are lost with it
+    for (const q of this.inflight.splice(0)) {
+      q.reject(new BoardError(this.label, 'CancelledError', 'not run: the board was interrupted (Ctrl-C) before it ran'));
+    }
+    this.inflightBytes = 0;
     this.restart = this.repl.resync(RESYNC_MS).then((ok) => ok ? this.startLoop() : this.resync(true));
   }
 

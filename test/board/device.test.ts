@@ -376,3 +376,18 @@ test('disconnecting with a running thread takes well under a second and ends the
   assert.ok(ms < 1000, `${ms} ms`);
   assert.equal(ended, true);
 });
+
+test('interrupt() stops the running call with KeyboardInterrupt; the next call works', { timeout: 30000 }, async () => {
+  const d = board('interrupt');
+  await d.connect();
+  await d.exec('kept = 5');
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => { started = resolve; });
+  d.once('queue', () => started());
+  const spin = d.exec('while True:\n    pass', { timeout: 0 }).catch((e: unknown) => e);
+  await running;
+  await d.interrupt();
+  const e = await spin;
+  assert.ok(e instanceof BoardError && e.type === 'KeyboardInterrupt', String(e));
+  assert.equal((await d.exec('kept + 1')).value, 6);
+});
