@@ -377,7 +377,7 @@ test('disconnecting with a running thread takes well under a second and ends the
   assert.equal(ended, true);
 });
 
-test('interrupt() stops the running call with KeyboardInterrupt; the next call works', { timeout: 30000 }, async () => {
+test('interrupt() ends the call (KeyboardInterrupt, or not run if the Ctrl-C came first); the next call works', { timeout: 30000 }, async () => {
   const d = board('interrupt');
   await d.connect();
   await d.exec('kept = 5');
@@ -387,7 +387,8 @@ test('interrupt() stops the running call with KeyboardInterrupt; the next call w
   const spin = d.exec('while True:\n    pass', { timeout: 0 }).catch((e: unknown) => e);
   await running;
   await d.interrupt();
+  // no timeout on the call: only the interrupt can end it
   const e = await spin;
-  assert.ok(e instanceof BoardError && e.type === 'KeyboardInterrupt', String(e));
+  assert.ok(e instanceof BoardError && (e.type === 'KeyboardInterrupt' || (e.type === 'CancelledError' && /not run/.test(e.message))), String(e));
   assert.equal((await d.exec('kept + 1')).value, 6);
 });
