@@ -1,3 +1,5 @@
+import { configError } from './errors';
+import { t } from './i18n';
 import type { NodeMessage } from './red';
 
 export interface CallArgs {
@@ -20,10 +22,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function callArguments(msg: NodeMessage): CallArgs {
   if (msg.args !== undefined || msg.kwargs !== undefined) {
     if (msg.args !== undefined && !Array.isArray(msg.args)) {
-      throw new TypeError('msg.args must be an array of positional arguments');
+      throw configError(t('errors.args'));
     }
     if (msg.kwargs !== undefined && !isPlainObject(msg.kwargs)) {
-      throw new TypeError('msg.kwargs must be an object of keyword arguments');
+      throw configError(t('errors.kwargs'));
     }
     return { args: msg.args ?? [], kwargs: msg.kwargs ?? {} };
   }

@@ -1,41 +1,56 @@
 /**
- * belay-device: the config node that owns one board. It builds the Device from its properties,
- * shares it with every node that uses it, and closes it (teardown first) on redeploy or shutdown.
+ * belay-device: the config node that owns one board. It reads its properties, joins the one
+ * Device of its port (config nodes on the same port share it, see port-hub.ts), shares it with
+ * every node that uses it, and lets go (its teardown first) on redeploy or shutdown.
  */
 import { Device } from '../board/device';
-import { parsePort } from '../board/link/ports';
-import type { DeviceApi, DeviceOptions } from '../board/types';
+import type { DeviceOptions } from '../board/types';
+// Registers the link for `virtual` ports with the board layer.
+import { setVirtualRoot } from '../virtual';
 import { liveBoards, registerAdminEndpoints } from './admin';
 import { deviceOptions, type DeviceConfig } from './device-options';
+import { configError } from './errors';
+import { t, useRED } from './i18n';
+import { PortHub, portKey } from './port-hub';
 import type { NodeAPI } from './red';
 import { SharedBoard } from './shared-board';
 import type { DeviceNode } from './user';
 
 export = function (RED: NodeAPI) {
+  useRED(RED);
+  if (RED.settings.userDir) setVirtualRoot(`${RED.settings.userDir}/belay-virtual`);
+
   function BelayDeviceNode(this: DeviceNode, config: DeviceConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
     node.name = config.name;
+    const port = String(config.port ?? 'virtual').trim();
 
-    let configError: Error | undefined;
+    let problem: Error | undefined;
     let options: DeviceOptions | undefined;
+    let key = '';
     try {
       options = deviceOptions(config, node.credentials?.password);
-      parsePort(options.port);
+      key = portKey(options.port);
     } catch (err) {
-      configError = err as Error;
+      // A setting to fix (a port form, a baud): the board never connects, every message says why.
+      problem = configError(String((err as Error).message ?? err));
     }
-    // With a setting to fix, the Device is never connected: every user shows configError instead.
-    const device: DeviceApi = new Device(options ?? { port: 'virtual' });
-    const board = new SharedBoard(device, options?.timeout, configError);
+    const board = new SharedBoard({
+      id: node.id,
+      label: config.name || port,
+      setup: options?.setup ?? '',
+      teardown: options?.teardown ?? '',
+      timeout: options?.timeout ?? 10,
+      log: (text) => node.log(t('log.board-output', { text })),
+    }, problem, problem ? new Device({ port: port || 'virtual', reconnect: false }) : undefined);
+    if (options && !problem) {
+      const { hub, warning } = PortHub.join(key, options, board, (o) => new Device(o));
+      board.attach(hub);
+      if (warning) node.warn(warning);
+    }
     node.board = board;
-    // What the board prints outside any call or thread (a reset banner, an IRQ handler's print) goes
-    // to the Node-RED log rather than being lost.
-    device.on('output', (text: string) => {
-      const line = text.replace(/\s+$/, '');
-      if (line) node.log(`board output: ${line}`);
-    });
-    liveBoards.set(node.id, { port: options?.port ?? '', board });
+    liveBoards.set(node.id, { port: options?.port ?? port, key, board });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       liveBoards.delete(node.id);

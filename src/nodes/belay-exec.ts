@@ -2,6 +2,8 @@
  * belay-exec: renders its code against the message (values go in as Python literals), runs it on
  * the board, and sends the expression's value and what the code printed.
  */
+import { configError } from './errors';
+import { t } from './i18n';
 import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
 import { renderCode } from './template';
 import { BoardUser } from './user';
@@ -16,11 +18,13 @@ export = function (RED: NodeAPI) {
     const node = this;
     const user = new BoardUser(RED, node, config);
     const template = config.code ?? '';
+    // Tracebacks name the node: its name, else its type (and where the code came from).
+    const file = config.name || (template.trim() ? 'belay-exec node' : 'belay-exec msg.code');
 
     node.on('input', (msg: NodeMessage, send: (m: NodeMessage) => void, done: (e?: Error) => void) => {
       user.handle(msg, done, async (device) => {
         const code = await codeFor(msg);
-        const result = await device.exec(code, user.callOptions(msg));
+        const result = await device.exec(code, { ...user.callOptions(msg), file });
         msg.payload = result.value;
         msg.stdout = result.stdout;
         send(msg);
@@ -28,10 +32,16 @@ export = function (RED: NodeAPI) {
     });
 
     /** The node's own code, or msg.code when the node has none; never msg.payload. */
-    function codeFor(msg: NodeMessage): Promise<string> {
-      if (template.trim()) return renderCode(RED, node, template, msg);
-      if (typeof msg.code === 'string' && msg.code.trim()) return Promise.resolve(msg.code);
-      return Promise.reject(new TypeError('nothing to run: this node has no code, so it runs msg.code, which must be a string of Python (msg.payload is never run)'));
+    async function codeFor(msg: NodeMessage): Promise<string> {
+      if (template.trim()) {
+        try {
+          return await renderCode(RED, node, template, msg);
+        } catch (err) {
+          throw configError(t('errors.template', { why: (err as Error).message }));
+        }
+      }
+      if (typeof msg.code === 'string' && msg.code.trim()) return msg.code;
+      throw configError(t('errors.nothing-to-run'));
     }
   }
 

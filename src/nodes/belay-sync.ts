@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DeviceApi, SyncResult } from '../board/types';
 import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
+import { t } from './i18n';
 import { keepList, listOf, resolveSource } from './sync-source';
 import { BoardUser } from './user';
 
@@ -47,7 +48,7 @@ export = function (RED: NodeAPI) {
           keep: keepList(config.keep, dest),
           ignore: listOf(config.ignore, /\r?\n/) ?? [],
           minify: config.minify !== false,
-        }, (p) => user.setActivity({ fill: 'blue', shape: 'dot', text: `${p.done}/${p.total}` }), user.callOptions(msg));
+        }, (p) => user.setActivity({ fill: 'blue', shape: 'dot', text: t('status.sync-progress', { done: p.done, total: p.total }) }), user.callOptions(msg));
       } finally {
         user.setActivity(undefined);
       }

@@ -1,9 +1,10 @@
 /**
- * belay-task: its function is defined on the board once per connect; each message calls it with
- * arguments taken from the message and sends the return value, or one message per yielded value.
+ * belay-task: its function (the last top-level def of its code) is defined on the board once per
+ * connect; each message calls it with arguments taken from the message and sends the return
+ * value, or one message per yielded value.
  */
 import { callArguments } from './args';
-import { Definition } from './definition';
+import { Definition, definitionLabel } from './definition';
 import { PartsStream } from './parts';
 import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
 import { BoardUser } from './user';
@@ -17,7 +18,8 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, config);
     const node = this;
     const user = new BoardUser(RED, node, config);
-    const fn = new Definition(user, node.id, config.code ?? '');
+    const code = config.code ?? '';
+    const fn = new Definition(user, node.id, code, definitionLabel('belay-task', config.name, code));
 
     node.on('input', (msg: NodeMessage, send: (m: NodeMessage) => void, done: (e?: Error) => void) => {
       user.handle(msg, done, async (device) => {

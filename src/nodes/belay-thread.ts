@@ -1,12 +1,14 @@
 /**
  * belay-thread: its function runs in a background thread on the board. What the thread yields goes
- * out of output 1, what it prints out of output 2; msg.stop, a redeploy or a close ask it to stop.
- * The starting message is done once the thread runs; the thread's own errors are reported later,
- * against that message, so Catch nodes see where it came from.
+ * out of output 1, what it prints out of output 2, what it returns out of output 1 with
+ * msg.final = true; msg.stop, a redeploy or a close ask it to stop. A start while it runs restarts
+ * it with the new arguments. The starting message is done once the thread runs; the thread's own
+ * errors are reported later, against that message, so Catch nodes see where it came from.
  */
 import type { ThreadHandle } from '../board/types';
 import { callArguments } from './args';
-import { Definition } from './definition';
+import { Definition, definitionLabel } from './definition';
+import { t } from './i18n';
 import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
 import { BoardUser } from './user';
 
@@ -18,7 +20,10 @@ interface ThreadConfig extends UserNodeConfig {
 /** One thread this node started; `handle` is set once the board confirmed the start. */
 interface Running {
   handle?: ThreadHandle;
-  ended: boolean;
+  /** asked to stop: what it yields from now on is not sent on */
+  stopping: boolean;
+  /** by msg.stop: once it has ended the status says "stopped" */
+  byMessage?: boolean;
 }
 
 export = function (RED: NodeAPI) {
@@ -26,20 +31,29 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, config);
     const node = this;
     const user = new BoardUser(RED, node, config);
-    const fn = new Definition(user, node.id, config.code ?? '');
+    const code = config.code ?? '';
+    const fn = new Definition(user, node.id, code, definitionLabel('belay-thread', config.name, code));
     const running = new Set<Running>();
+    /** shown after msg.stop ended the thread, until the next start or connect */
+    let stopped = false;
 
     node.on('input', (msg: NodeMessage, _send: unknown, done: (e?: Error) => void) => {
       user.handle(msg, done, async () => {
-        if (msg.stop === true) await stopAll();
-        else await start(msg);
+        if (msg.stop === true) {
+          await stopAll(true);
+          return;
+        }
+        // One thread per node: a start while it runs restarts it with the new arguments.
+        await stopAll(false);
+        await start(msg);
       });
     });
 
     if (config.autostart === true) {
       user.onConnected(() => { start(undefined).catch((err) => user.report(err)); });
     }
-    user.onClose(stopAll);
+    user.onConnected(() => { stopped = false; show(); });
+    user.onClose(() => stopAll(false));
 
     async function start(origin: NodeMessage | undefined): Promise<void> {
       const name = await fn.name(user.waitSeconds(origin));
@@ -51,34 +65,56 @@ export = function (RED: NodeAPI) {
         m.topic = topic;
         return m;
       };
-      const entry: Running = { ended: false };
+      const entry: Running = { stopping: false };
       running.add(entry);
-      showRunning();
+      stopped = false;
+      show();
       try {
         entry.handle = await user.device.startThread(name, args, kwargs, {
-          onYield: (value) => node.send([out(value), null]),
+          onYield: (value) => { if (!entry.stopping) node.send([out(value), null]); },
           onPrint: (line) => node.send([null, out(line)]),
+          onReturn: (value) => {
+            const m = out(value);
+            m.final = true;
+            node.send([m, null]);
+          },
           onError: (err) => user.report(err, origin ? RED.util.cloneMessage(origin) : {}),
           onEnd: () => {
-            entry.ended = true;
             running.delete(entry);
-            showRunning();
+            if (entry.byMessage && running.size === 0) stopped = true;
+            show();
           },
         });
       } catch (err) {
         running.delete(entry);
-        showRunning();
+        show();
         throw err;
       }
     }
 
-    async function stopAll(): Promise<void> {
-      await Promise.all([...running].map((r) => r.handle?.stop()));
+    /** byMessage: msg.stop asked, so the status says "stopped" afterwards. */
+    async function stopAll(byMessage: boolean): Promise<void> {
+      const now = [...running];
+      if (now.length === 0) return;
+      for (const r of now) {
+        r.stopping = true;
+        r.byMessage = byMessage;
+      }
+      show();
+      // Resolves when the thread has ended, or after a few seconds when it has not reached a yield
+      // (it then still shows "stopping" until it does).
+      await Promise.all(now.map((r) => r.handle?.stop()));
     }
 
-    function showRunning(): void {
-      const n = running.size;
-      user.setActivity(n === 0 ? undefined : { fill: 'blue', shape: 'dot', text: n > 1 ? `running (${n})` : 'running' });
+    function show(): void {
+      const live = [...running];
+      if (live.length === 0) {
+        user.setActivity(stopped ? { fill: 'grey', shape: 'dot', text: t('status.stopped') } : undefined);
+        return;
+      }
+      const text = live.every((r) => r.stopping) ? t('status.stopping')
+        : live.length > 1 ? t('status.running-n', { n: live.length }) : t('status.running');
+      user.setActivity({ fill: 'blue', shape: live.every((r) => r.stopping) ? 'ring' : 'dot', text });
     }
   }
 

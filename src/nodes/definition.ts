@@ -1,18 +1,51 @@
 import type { DeviceApi } from '../board/types';
+import { calledFunction } from '../board/python/names';
+import { t } from './i18n';
 import type { BoardUser } from './user';
 
+/** A node that defines a function on a board, as its users read about it. */
+interface Owner { key: string; label: string; user: BoardUser }
 
-/** Which node defined each function name on a board: all share the board's global scope. */
-const namesOn = new WeakMap<DeviceApi, Map<string, string>>();
+/** Which nodes defined each function name on a board: all share the board's global scope. */
+const namesOn = new WeakMap<DeviceApi, Map<string, Owner[]>>();
 
-function warnOnClash(user: BoardUser, device: DeviceApi, key: string, name: string): void {
+/**
+ * Two nodes defining one name replace each other's function on the board. Both are told, by the
+ * other's label (never a node id): a warning in the log and a yellow status until one changes.
+ */
+function noteName(device: DeviceApi, me: Owner, name: string): void {
   let names = namesOn.get(device);
   if (!names) namesOn.set(device, names = new Map());
-  const owner = names.get(name);
-  if (owner && owner !== key) {
-    user.node.warn(`another node (${owner}) also defines ${name}() on this board; the last one sent wins. Give the functions different names.`);
+  const owners = (names.get(name) ?? []).filter((o) => o.key !== me.key);
+  owners.push(me);
+  names.set(name, owners);
+  if (owners.length < 2) return;
+  for (const o of owners) {
+    const others = owners.filter((x) => x !== o).map((x) => `"${x.label}"`).join(', ');
+    o.user.setWarning(t('status.name-clash', { name }));
+    if (o === me) o.user.node.warn(t('warn.name-clash', { name, others }));
   }
-  names.set(name, key);
+}
+
+function forgetName(device: DeviceApi, key: string): void {
+  const names = namesOn.get(device);
+  for (const [name, owners] of names ?? []) {
+    const left = owners.filter((o) => o.key !== key);
+    if (left.length === owners.length) continue;
+    if (left.length === 0) names!.delete(name);
+    else names!.set(name, left);
+    if (left.length === 1) left[0].user.setWarning(undefined);
+  }
+}
+
+/**
+ * How messages and tracebacks name a task or thread node: its name, else its type and function,
+ * e.g. `belay-task quadruple()`.
+ */
+export function definitionLabel(type: string, name: string | undefined, source: string): string {
+  if (name) return name;
+  const fn = calledFunction(source);
+  return fn ? `${type} ${fn.name}()` : type;
 }
 
 /**
@@ -31,8 +64,9 @@ export class Definition {
   private accepted = false;
   private waiting: { promise: Promise<Promise<string>>; resolve: (p: Promise<string>) => void } | undefined;
 
-  constructor(private readonly user: BoardUser, private readonly key: string, private readonly source: string) {
-    if (!user.board) return;
+  /** label: how tracebacks and warnings name the node (definitionLabel). */
+  constructor(private readonly user: BoardUser, private readonly key: string, private readonly source: string, private readonly label: string) {
+    if (!user.board || user.board.configError) return;
     const device = user.device;
     const onReplayError = (failedKey: string, err: Error) => { if (failedKey === key) this.fail(device, err); };
     device.on('define-error', onReplayError);
@@ -40,18 +74,17 @@ export class Definition {
     user.onClose(() => {
       device.off('define-error', onReplayError);
       device.undefine(key);
-      const names = namesOn.get(device);
-      for (const [name, owner] of names ?? []) if (owner === key) names?.delete(name);
+      forgetName(device, key);
     });
   }
 
   private send(device: DeviceApi): void {
     if (this.accepted) return;
-    const p = device.define(this.key, this.source);
+    const p = device.define(this.key, this.source, this.label);
     this.current = p;
     p.then((name) => {
       this.accepted = true;
-      warnOnClash(this.user, device, this.key, name);
+      noteName(device, { key: this.key, label: this.label, user: this.user }, name);
     }, (err) => this.fail(device, err));
     this.waiting?.resolve(p);
     this.waiting = undefined;
@@ -70,7 +103,9 @@ export class Definition {
   /**
    * The function's name once the board accepted the definition; rejects with the board's error when
    * it did not. Before the first connect it waits for the board (starting the connection if nobody
-   * has), for `timeoutS` seconds at most (0 = no limit).
+   * has), as long as the Device would let a call wait: a harmless call asks it, so a port that is
+   * not there fails at once and one that does not connect within `timeoutS` seconds (0 = no limit)
+   * fails with the last connection error, exactly as the node's own calls would.
    */
   name(timeoutS: number): Promise<string> {
     if (this.current) return this.current;
@@ -81,11 +116,10 @@ export class Definition {
     }
     this.user.board?.connect();
     const wait = this.waiting.promise.then((p) => p);
-    if (!(timeoutS > 0)) return wait;
+    const reachable = this.user.device.exec('None', { timeout: timeoutS });
     return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(Object.assign(
-        new Error(`the board did not connect within ${timeoutS} s, so the function could not be defined`), { name: 'TimeoutError' })), timeoutS * 1000);
-      wait.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+      wait.then(resolve, reject);
+      reachable.catch(reject);
     });
   }
 }

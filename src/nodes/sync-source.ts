@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { configError } from './errors';
+import { t } from './i18n';
 
 /** Board files a sync to '/' never deletes unless told otherwise (CONTRACT, belay-sync). */
 export const DEFAULT_KEEP = ['boot.py', 'webrepl_cfg.py', 'lib'];
@@ -13,20 +15,20 @@ const PACKAGE_SOURCE = /^package:((?:@[^/]+\/)?[^/@][^/]*)(?:\/(.*))?$/;
  */
 export function resolveSource(source: string, userDir: string): string {
   const text = source.trim();
-  if (!text) throw new Error('no source folder is set: give a host folder or package:NAME/FOLDER');
+  if (!text) throw configError(t('sync.no-source'));
   let folder: string;
   const pkg = PACKAGE_SOURCE.exec(text);
   if (pkg) {
     folder = path.join(packageRoot(pkg[1], userDir), pkg[2] ?? '');
   } else if (text.startsWith('package:')) {
-    throw new Error(`"${text}" is not a package source: write package:NAME/FOLDER, e.g. package:@belay/node-red-micropython/examples/board`);
+    throw configError(t('sync.not-package', { source: text, example: 'package:@belay/node-red-micropython/examples-data/sync-folder' }));
   } else {
     folder = path.resolve(userDir, text);
   }
   let stat: fs.Stats | undefined;
   try { stat = fs.statSync(folder); } catch { stat = undefined; }
   if (!stat?.isDirectory()) {
-    throw new Error(`the source folder ${folder} ${stat ? 'is not a folder' : 'does not exist'} (from "${text}"; relative paths start at the Node-RED user directory ${userDir})`);
+    throw configError(t(stat ? 'sync.not-folder' : 'sync.no-folder', { folder, source: text, userDir }));
   }
   return folder;
 }
@@ -40,13 +42,13 @@ function packageRoot(name: string, userDir: string): string {
     try {
       entry = require.resolve(name, { paths: [userDir] });
     } catch {
-      throw new Error(`the npm package ${name} is not installed for Node-RED (looked from ${userDir}); install it with npm in that folder`);
+      throw configError(t('sync.no-package', { name, userDir }));
     }
     for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
       const file = path.join(dir, 'package.json');
       if (fs.existsSync(file) && JSON.parse(fs.readFileSync(file, 'utf8')).name === name) return dir;
     }
-    throw new Error(`the npm package ${name} was found at ${entry}, but not its package.json`);
+    throw configError(t('sync.no-package-json', { name, entry }));
   }
 }
 

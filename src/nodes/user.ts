@@ -1,9 +1,10 @@
 import type { BoardInfo, CallOptions, DeviceApi, DeviceState } from '../board/types';
 import { parseSeconds } from './device-options';
-import { describeError, failWith } from './errors';
+import { configError, describeError, failWith } from './errors';
+import { t } from './i18n';
 import type { Done, Node, NodeAPI, NodeMessage, NodeStatus, UserNodeConfig } from './red';
 import { bounded, type BoardListener, type SharedBoard } from './shared-board';
-import { busyStatus, connectionStatus, errorStatus } from './status';
+import { busyStatus, connectionStatus, errorStatus, warningStatus } from './status';
 
 /** A belay-device config node as its users see it. */
 export interface DeviceNode extends Node {
@@ -29,6 +30,7 @@ export class BoardUser implements BoardListener {
   private state: DeviceState = 'idle';
   private info: BoardInfo | undefined;
   private problem: unknown;
+  private warning: string | undefined;
   private reportedProblem: string | undefined;
   private shown = '';
   private statusTimer: NodeJS.Timeout | undefined;
@@ -43,14 +45,12 @@ export class BoardUser implements BoardListener {
     try {
       timeout = parseSeconds(config.timeout, 'timeout');
     } catch (err) {
-      setupError = err as Error;
+      setupError = configError((err as Error).message);
     }
     this.timeout = timeout;
     const deviceNode = config.device ? RED.nodes.getNode(config.device) as DeviceNode | null : null;
     this.board = deviceNode?.board;
-    if (!this.board) {
-      setupError ??= new Error('no belay-device is configured for this node: open it and pick or add a device');
-    }
+    if (!this.board) setupError ??= configError(t('errors.no-device'));
     this.setupError = setupError;
     this.board?.register(this);
     this.refresh();
@@ -74,10 +74,18 @@ export class BoardUser implements BoardListener {
     this.closeHooks.push(fn);
   }
 
-  /** Per-call options: msg.timeout (seconds) over the node's timeout over the device's. */
+  /**
+   * Per-call options: msg.timeout (seconds) over the node's timeout over its belay-device's (each
+   * config node's own, also where several share one port).
+   */
   callOptions(msg?: NodeMessage): CallOptions {
-    const perMessage = msg ? parseSeconds(msg.timeout, 'msg.timeout') : undefined;
-    const timeout = perMessage ?? this.timeout;
+    let perMessage: number | undefined;
+    try {
+      perMessage = msg ? parseSeconds(msg.timeout, 'msg.timeout') : undefined;
+    } catch (err) {
+      throw configError((err as Error).message);
+    }
+    const timeout = perMessage ?? this.timeout ?? this.board?.timeout;
     return timeout === undefined ? {} : { timeout };
   }
 
@@ -95,8 +103,10 @@ export class BoardUser implements BoardListener {
       this.act(msg.action).then(() => done(), (err) => done(failWith(msg, err)));
       return;
     }
-    if (this.setupError) {
-      done(failWith(msg, this.setupError));
+    // A setting to fix fails each message at once with what to fix, like any connection error.
+    const unusable = this.setupError ?? this.board?.configError;
+    if (unusable) {
+      done(failWith(msg, unusable));
       return;
     }
     const device = this.device;
@@ -140,11 +150,18 @@ export class BoardUser implements BoardListener {
     this.refresh();
   }
 
+  /** A warning the status shows while connected and nothing else is to be shown (undefined: none). */
+  setWarning(text: string | undefined): void {
+    if (this.warning === text) return;
+    this.warning = text;
+    this.refresh(true);
+  }
+
   private async act(action: 'connect' | 'disconnect'): Promise<void> {
     if (!this.board) throw this.setupError;
     if (this.board.configError) throw this.board.configError;
     if (action === 'connect') await this.device.connect();
-    else await this.device.disconnect();
+    else await this.board.disconnect();
   }
 
   onBoardState(state: DeviceState, info: BoardInfo | undefined, problem: unknown): void {
@@ -173,12 +190,15 @@ export class BoardUser implements BoardListener {
 
   private status(): NodeStatus {
     if (this.setupError) return errorStatus(this.setupError);
-    // A setting to fix gets its whole explanation, not a shortened one.
-    if (this.board?.configError) return { fill: 'red', shape: 'ring', text: this.board.configError.message };
+    // Shortened like every status; the whole explanation reaches Catch nodes and the debug sidebar.
+    if (this.board?.configError) return errorStatus(this.board.configError);
     if (this.state !== 'connected') return connectionStatus(this.state, this.info, this.problem);
     if (this.activity) return this.activity;
     if (this.pending > 0) return busyStatus(this.pending);
     if (this.failure) return errorStatus(this.failure);
+    // connected, but the device's setup failed
+    if (this.problem) return errorStatus(this.problem);
+    if (this.warning) return warningStatus(this.warning);
     return connectionStatus(this.state, this.info, undefined);
   }
 

@@ -23,6 +23,7 @@ before(async () => {
     exec('raw', '{{{payload}}}'),
     exec('ctx', '[{{flow.limit}}, {{global.names}}, {{env.BELAY_TEST_VALUE}}, {{payload.a.b}}, {{topic}}]'),
     exec('lines', 'a = 1\nb = 2\nc = a / (b - 2)'),
+    exec('named', 'a = 1\nb = 2\nc = a / (b - 2)', { name: 'divide' }),
     exec('short', 'import time\ntime.sleep(3)\n1', { timeout: '0.5' }),
     { ...catcher('catch', 'caught'), z },
     { ...sink('out'), z },
@@ -109,6 +110,27 @@ test('an exception reaches Catch with the original message, its type, and node-r
   assert.deepEqual(caught.error.cause, caught._error);
 });
 
+test('exec tracebacks name the node: its name, else its type', { timeout: 30000 }, async () => {
+  const named = await fails({}, 'named');
+  assert.match(named._error.traceback, /File "divide", line 3/, named._error.traceback);
+  const unnamed = await fails({}, 'lines');
+  assert.match(unnamed._error.traceback, /File "belay-exec node", line 3/, unnamed._error.traceback);
+  const fromMsg = await fails({ code: 'x = 1\nraise ValueError("from msg.code")' });
+  assert.match(fromMsg._error.traceback, /File "belay-exec msg.code", line 2/, fromMsg._error.traceback);
+  assert.equal(fromMsg.error.code, 'ValueError', 'what the board raised keeps its Python class');
+});
+
+test('host-side problems have their own codes, never a Python class name', { timeout: 30000 }, async () => {
+  const nothing = await fails({ payload: 'print(1)' });
+  assert.equal(nothing.error.code, 'ConfigError');
+  assert.match(nothing.error.message, /^ConfigError: nothing to run/);
+  const badTimeout = await fails({ code: '1', timeout: 'soon' });
+  assert.equal(badTimeout.error.code, 'ConfigError');
+  const noLiteral = await fails({ payload: Symbol('no literal') }, 'echo');
+  assert.equal(noLiteral.error.code, 'ConfigError');
+  assert.match(noLiteral.error.message, /template/);
+});
+
 test('timeouts: the node\'s own, and msg.timeout over it; the board works afterwards', { timeout: 40000 }, async () => {
   const slow = await fails({ marker: 'slow' }, 'short');
   assert.equal(slow._error.type, 'TimeoutError');
@@ -122,7 +144,7 @@ test('timeouts: the node\'s own, and msg.timeout over it; the board works afterw
 });
 
 test('statuses: the board when connected, busy with a count while this node\'s messages wait', { timeout: 30000 }, async () => {
-  assert.match(String(connectedStatus.text), /^MicroPython \d+\.\d+\.\d+ on \w+$/);
+  assert.match(String(connectedStatus.text), /^MicroPython \d+\.\d+$/, 'short, as Node-RED\'s own statuses; the rest is in the config node');
   const busy = statusOf('run', (s) => s.fill === 'yellow' && /^busy \(\d+\)$/.test(String(s.text)));
   const replies = messages('out', 3);
   for (let i = 0; i < 3; i++) node('run').receive({ code: `__import__('time').sleep(0.4) or ${i}` });

@@ -23,7 +23,8 @@ async function reconnect(): Promise<void> {
 test('a definition that fails when replayed on reconnect is reported, fails its messages, and comes back', { timeout: 90000 }, async () => {
   await load([
     { id: z, type: 'tab', label: 'redefine' },
-    device('dev', virtualPort('redefine'), { setup: "f = open('helper_mod.py', 'w')\nf.write('VALUE = 7\\n')\nf.close()" }),
+    // The setup writes the module on every connect, unless a file named 'block' is there.
+    device('dev', virtualPort('redefine'), { setup: "import os\nif 'block' not in os.listdir():\n    f = open('helper_mod.py', 'w')\n    f.write('VALUE = 7\\n')\n    f.close()" }),
     { id: 'exec', z, type: 'belay-exec', device: 'dev', name: '', code: '', timeout: '', wires: [['out']] },
     { id: 'task', z, type: 'belay-task', device: 'dev', name: '', code: 'import helper_mod\n\ndef value():\n    return helper_mod.VALUE', timeout: '', wires: [['out']] },
     { ...catcher('catch', 'caught'), z },
@@ -33,10 +34,8 @@ test('a definition that fails when replayed on reconnect is reported, fails its 
   await connected('task');
   assert.equal((await roundTrip('task', 'out', {})).payload, 7);
 
-  // The setup writes the module on every connect; take that away and the module with it.
-  const dev = node('dev').board.device as { opts: { setup: string } };
-  const setup = dev.opts.setup;
-  dev.opts.setup = "import os\nos.remove('helper_mod.py')";
+  // Take the module away, and keep the setup from writing it again.
+  await roundTrip('exec', 'out', { code: "import os\nos.remove('helper_mod.py')\nopen('block', 'w').close()" });
   // (the lost connection is reported too, as a ConnectionError: not what this waits for)
   const reported = messageWhere('caught', (m) => m.error?.code === 'ImportError' && m.marker === undefined);
   await reconnect();
@@ -46,7 +45,7 @@ test('a definition that fails when replayed on reconnect is reported, fails its 
   assert.equal((await failed).error.code, 'ImportError', 'messages fail with the definition\'s own error');
   assert.equal((await roundTrip('exec', 'out', { code: '1 + 1' })).payload, 2, 'the board is up for everyone else');
 
-  dev.opts.setup = setup;
+  await roundTrip('exec', 'out', { code: "import os\nos.remove('block')" });
   await reconnect();
   await statusOf('task', (s) => s.fill === 'green');
   assert.equal((await roundTrip('task', 'out', {})).payload, 7, 'defined again on the next connect');

@@ -33,6 +33,8 @@ before(async () => {
     task('count', 'def count(n):\n    for i in range(n):\n        yield i * 10', [['join', 'parts']]),
     task('boom', 'def boom(x):\n    y = 1\n    return y / x'),
     task('inc', 'def inc(x):\n    return x + 1'),
+    task('quad', 'def _double(x):\n    return x * 2\n\ndef quadruple(x):\n    return _double(_double(x))\n'),
+    { ...task('named-boom', 'def helper():\n    return 0\n\ndef named_boom(x):\n    return x / helper()'), name: 'divider' },
     { id: 'join', z, type: 'join', name: '', mode: 'auto', build: 'object', property: 'payload', propertyType: 'msg', key: 'topic', joiner: '\\n', joinerType: 'str', accumulate: false, timeout: '', count: '', reduceRight: false, reduceExp: '', reduceInit: '', reduceInitType: '', reduceFixup: '', wires: [['joined']] },
     { id: 'complete', z, type: 'complete', scope: ['count'], uncaught: false, wires: [['completed']] },
     { ...catcher('catch', 'caught'), z },
@@ -118,8 +120,19 @@ test('an exception reaches Catch with the original message and the line in the n
   assert.equal(caught.payload, 0);
   assert.equal(caught.error.code, 'ZeroDivisionError');
   assert.equal(caught._error.type, 'ZeroDivisionError');
-  assert.match(caught._error.traceback, /line 3, in boom/, caught._error.traceback);
+  assert.match(caught._error.traceback, /File "belay-task boom\(\)", line 3, in boom/, 'an unnamed node: its type and function');
   assert.equal((await call('boom', { payload: 4 })).payload, 0.25, 'the next call works');
+});
+
+test('the task calls the last top-level def; the helpers above it are only helpers (issue #10)', { timeout: 30000 }, async () => {
+  assert.equal((await call('quad', { payload: 3 })).payload, 12);
+});
+
+test('tracebacks name a named node by its name', { timeout: 30000 }, async () => {
+  const reply = messageWhere('caught', (m) => m.marker === 'named');
+  node('named-boom').receive({ payload: 1, marker: 'named' });
+  const caught = await reply;
+  assert.match(caught._error.traceback, /File "divider", line 5, in named_boom/, caught._error.traceback);
 });
 
 test('a task whose code does not compile fails alone; the board and the other tasks work on', { timeout: 30000 }, async () => {

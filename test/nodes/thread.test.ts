@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { catcher, connected, deploy, device, load, message, messages, node, roundTrip, sink, statusOf, unload, virtualPort, type FlowNode } from '../support/nr';
+import { catcher, connected, deploy, device, load, message, messageWhere, messages, node, roundTrip, sink, statusOf, unload, virtualPort, type FlowNode } from '../support/nr';
 
 const z = 'tab';
 const thread = (id: string, dev: string, code: string, extra: Record<string, unknown> = {}) => ({
@@ -26,11 +26,14 @@ function flow(withCounting: boolean): FlowNode[] {
     // it keeps yielding for a while, so the test sees it however fast the board connected
     thread('auto', 'dev', "import time\n\ndef auto():\n    for i in range(40):\n        yield 'started on connect'\n        time.sleep(0.1)", { autostart: true, wires: [['auto-out'], []] }),
     thread('lonely', 'plain', 'def lonely():\n    yield 1', { wires: [[], []] }),
+    thread('again', 'dev', 'import time\n\ndef again(label):\n    while True:\n        yield label\n        time.sleep(0.05)', { wires: [['again-out'], []] }),
+    thread('returns', 'dev', "def helper(n):\n    return n * 10\n\ndef returns(n):\n    print('working')\n    return helper(n)", { wires: [['returns-out'], ['returns-prints']] }),
+    thread('stubborn', 'dev', 'import time\n\ndef stubborn():\n    yield 1\n    t = time.ticks_ms()\n    while time.ticks_diff(time.ticks_ms(), t) < 6000:\n        time.sleep(0.05)\n    yield 2\n    yield 3', { wires: [['stubborn-out'], []] }),
     ...(withCounting ? [thread('counting', 'dev', COUNTING, { wires: [['counting-out'], []] })] : []),
     { id: 'exec', z, type: 'belay-exec', device: 'dev', name: '', code: '', timeout: '', wires: [['exec-out']] },
     { id: 'complete', z, type: 'complete', scope: ['ticker'], uncaught: false, wires: [['completed']] },
     { ...catcher('catch', 'caught'), z },
-    ...['yields', 'prints', 'forever-out', 'crash-out', 'auto-out', 'counting-out', 'exec-out', 'completed', 'caught'].map((id) => ({ ...sink(id), z })),
+    ...['yields', 'prints', 'forever-out', 'crash-out', 'auto-out', 'counting-out', 'exec-out', 'completed', 'caught', 'again-out', 'returns-out', 'returns-prints', 'stubborn-out'].map((id) => ({ ...sink(id), z })),
   ];
 }
 
@@ -62,14 +65,14 @@ test('yields go out of output 1 with the node name as topic, printed lines out o
   assert.deepEqual((await prints).map((m) => m.payload), ['tick 0', 'tick 1', 'tick 2']);
 });
 
-test('a running thread shows a blue dot and msg.stop stops it at its next yield', { timeout: 30000 }, async () => {
+test('a running thread shows a blue dot and msg.stop stops it at its next yield; then it shows stopped', { timeout: 30000 }, async () => {
   const running = statusOf('forever', (s) => s.fill === 'blue' && s.text === 'running');
   const firstTwo = messages('forever-out', 2);
   node('forever').receive({});
   await running;
   await firstTwo;
   node('forever').receive({ stop: true });
-  await statusOf('forever', (s) => s.fill === 'green');
+  await statusOf('forever', (s) => s.text === 'stopped');
   // Node-RED delivers messages asynchronously: let the ones sent before the end arrive first
   await new Promise((r) => setTimeout(r, 200));
   let after = 0;
@@ -122,4 +125,48 @@ test('removing a thread node in a partial deploy stops its thread on the board',
   await new Promise((r) => setTimeout(r, 500));
   node('counting-out').off('input', count);
   assert.equal(after, 0, 'no values after the node was removed');
+});
+
+test('a second start restarts the thread with the new arguments: one copy runs, never two', { timeout: 30000 }, async () => {
+  const first = messageWhere('again-out', (m) => m.payload === 'first');
+  node('again').receive({ payload: 'first' });
+  await first;
+  const second = messageWhere('again-out', (m) => m.payload === 'second');
+  node('again').receive({ payload: 'second' });
+  await second;
+  await statusOf('again', (s) => s.text === 'running');
+  // the Node-RED delivery of values sent before the restart may lag: wait for a few of the new ones
+  const after = await messages('again-out', 5);
+  assert.ok(after.slice(1).every((m) => m.payload === 'second'), JSON.stringify(after.map((m) => m.payload)));
+  const running = (node('dev').board.device as { threads: Map<number, unknown> }).threads.size;
+  node('again').receive({ stop: true });
+  await statusOf('again', (s) => s.text === 'stopped');
+  assert.ok((node('dev').board.device as { threads: Map<number, unknown> }).threads.size < running, 'the stop ended the only copy');
+});
+
+test('what the thread function returns goes out of output 1 with msg.final = true', { timeout: 30000 }, async () => {
+  const printed = message('returns-prints');
+  const returned = message('returns-out');
+  node('returns').receive({ payload: 4, marker: 'ret' });
+  assert.equal((await printed).payload, 'working', 'the last def runs; the helper above it is not what runs');
+  const last = await returned;
+  assert.equal(last.payload, 40);
+  assert.equal(last.final, true);
+  assert.equal(last.marker, 'ret');
+  assert.equal(last.topic, 'returns');
+});
+
+test('msg.stop to a thread that does not yield shows "stopping (at its next yield)"; what it yields after the stop is not sent', { timeout: 40000 }, async () => {
+  const first = message('stubborn-out');
+  node('stubborn').receive({});
+  assert.equal((await first).payload, 1);
+  let later = 0;
+  const count = () => { later++; };
+  node('stubborn-out').on('input', count);
+  node('stubborn').receive({ stop: true });
+  await statusOf('stubborn', (s) => s.text === 'stopping (at its next yield)');
+  await statusOf('stubborn', (s) => s.text === 'stopped', 20000);
+  await new Promise((r) => setTimeout(r, 200));
+  node('stubborn-out').off('input', count);
+  assert.equal(later, 0, 'the value it yielded when it reached its yield was dropped');
 });

@@ -1,27 +1,41 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { functionName, isGeneratorFunction, topLevelFunctions } from '../../src/board/python/names';
+import { calledFunction, functionName, isGeneratorFunction, topLevelFunctions } from '../../src/board/python/names';
 
-describe('functionName', () => {
-  test('the first top-level def, after any lines above it', () => {
+describe('functionName: the function a task calls is the last top-level def', () => {
+  test('one def, after any lines above it', () => {
     assert.equal(functionName('def blink(pin, n=3):\n    return n\n'), 'blink');
     assert.equal(functionName('import time\nLED = const(25)\n\n@micropython.native\ndef read_temp(x):\n    pass\n'), 'read_temp');
-    assert.equal(functionName('def a():\n    def inner():\n        pass\n\ndef b():\n    pass\n'), 'a');
     assert.equal(functionName('def ünïcode_näme():\n  pass'), 'ünïcode_näme');
     assert.equal(functionName('def f(\n    a,\n    b):\n  return a'), 'f');
   });
 
+  test('helpers above it are not called: the issue #10 case', () => {
+    assert.equal(functionName('def _double(x):\n    return x * 2\n\ndef quadruple(x):\n    return _double(_double(x))\n'), 'quadruple');
+    assert.equal(functionName('def a():\n    def inner():\n        pass\n\ndef b():\n    pass\n'), 'b');
+  });
+
+  test('nested functions, methods and decorated helpers do not count; the outer last def does', () => {
+    assert.equal(functionName('def outer():\n    def inner():\n        return 1\n    return inner()\n'), 'outer');
+    assert.equal(functionName('def main():\n    return Sensor().read()\n\nclass Sensor:\n    def read(self):\n        return 1\n'), 'main', 'a class after it is a helper, its methods are not top-level');
+    assert.equal(functionName('class Sensor:\n    def read(self):\n        return 1\n\ndef main():\n    return Sensor().read()\n'), 'main');
+    assert.equal(functionName('def cached(f):\n    return f\n\n@cached\ndef helper():\n    return 2\n\n@cached\n@micropython.native\ndef run():\n    return helper()\n'), 'run');
+    assert.equal(functionName('def f():\n    pass\nif DEBUG:\n    def g():\n        pass\n'), 'f', 'a def inside an if block is not top-level');
+  });
+
   test('ignores defs inside strings, comments and nested blocks', () => {
-    assert.equal(functionName('# def fake():\nx = "def nope(): pass"\ny = """\ndef also_not():\n"""\ndef real():\n    pass\n'), 'real');
+    assert.equal(functionName('def real():\n    pass\n# def fake():\nx = "def nope(): pass"\ny = """\ndef also_not():\n"""\n'), 'real');
     assert.equal(functionName('class C:\n    def method(self):\n        pass\n'), undefined);
     assert.equal(functionName('if True:\n    def hidden():\n        pass\n'), undefined);
     assert.equal(functionName('x = 1\nprint(x)\n'), undefined);
     assert.equal(functionName(''), undefined);
   });
 
-  test('async def is refused with a clear message', () => {
+  test('async def is refused with a clear message when it is the one called; an async helper above is fine', () => {
     assert.throws(() => functionName('import asyncio\nasync def poll():\n    await asyncio.sleep(1)\n'), /async def poll.*plain "def poll/);
+    assert.equal(functionName('async def helper():\n    pass\ndef main():\n    pass\n'), 'main');
     assert.deepEqual(topLevelFunctions('async def a():\n  pass\ndef b():\n  pass').map((f) => [f.name, f.isAsync]), [['a', true], ['b', false]]);
+    assert.equal(calledFunction('def a(): pass\ndef b(): pass')?.name, 'b');
   });
 });
 
@@ -39,18 +53,23 @@ describe('isGeneratorFunction', () => {
     assert.equal(isGeneratorFunction('def f():\n    # yield 1\n    return "yield"\n'), false);
     assert.equal(isGeneratorFunction('def f():\n    def g():\n        yield 1\n    return list(g())\n'), false);
     assert.equal(isGeneratorFunction('def f():\n    class C:\n        def m(self):\n            yield 1\n    return C\n'), false);
-    assert.equal(isGeneratorFunction('def f():\n    return 1\ndef g():\n    yield 2\n'), false);
     assert.equal(isGeneratorFunction('x = 1\n'), false);
+  });
+
+  test('the called function is the last def: a generator helper above a plain function is no generator', () => {
+    assert.equal(isGeneratorFunction('def f():\n    return 1\ndef g():\n    yield 2\n'), true);
+    assert.equal(isGeneratorFunction('def g():\n    yield 2\ndef f():\n    return list(g())\n'), false);
   });
 
   test('a yield after a nested def, back at the function level, counts', () => {
     assert.equal(isGeneratorFunction('def f():\n    def g():\n        return 1\n    yield g()\n'), true);
   });
 
-  test('by name', () => {
+  test('by name; a name defined twice is its later definition', () => {
     const src = 'def helper():\n    return 1\ndef main():\n    yield helper()\n';
     assert.equal(isGeneratorFunction(src, 'main'), true);
     assert.equal(isGeneratorFunction(src, 'helper'), false);
     assert.equal(isGeneratorFunction(src, 'missing'), false);
+    assert.equal(isGeneratorFunction('def f():\n    return 1\ndef f():\n    yield 1\n', 'f'), true);
   });
 });
