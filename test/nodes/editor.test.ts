@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import vm from 'node:vm';
+import { functionName } from '../../src/board/python/names';
 import { DEFAULT_STARTUP } from '../../src/nodes/device-options';
+import { editorNamesScript } from '../../src/nodes/editor-script';
 import { NODE_TYPES, device, load, node, nodesDir, sink, statusOf, unload } from '../support/nr';
 
 const html = (t: string) => fs.readFileSync(path.join(nodesDir, `${t}.html`), 'utf8');
@@ -24,13 +26,21 @@ function scripts(text: string, type: string): string[] {
   return [...text.matchAll(re)].map((m) => m[1]);
 }
 
-/** Runs every node's editor script in a sandbox with just enough of RED to register types. */
+/** Config nodes the sandbox's RED.nodes knows, for the "adopt the only device" check. */
+const configNodes: Record<string, any>[] = [];
+
+/**
+ * Runs every node's editor script in a sandbox with just enough of RED to register types, after
+ * the script the editor loads from belay/editor/names.js (the runtime's own rule, compiled).
+ */
 function registeredTypes(): Record<string, any> {
   const defs: Record<string, any> = {};
   const RED = {
     nodes: {
       registerType: (type: string, def: any) => { defs[type] = def; },
       getType: (type: string) => defs[type],
+      eachConfig: (fn: (n: Record<string, any>) => void) => { configNodes.forEach(fn); },
+      node: () => null,
     },
     validators: { number: () => (v: unknown) => !Number.isNaN(Number(v)) },
     _: (k: string) => k,
@@ -38,6 +48,7 @@ function registeredTypes(): Record<string, any> {
   const sandbox: Record<string, any> = { RED, $: () => { throw new Error('no DOM at load time'); } };
   sandbox.window = sandbox;
   vm.createContext(sandbox);
+  vm.runInContext(editorNamesScript(), sandbox, { filename: 'belay/editor/names.js' });
   for (const t of NODE_TYPES) {
     for (const code of scripts(html(t), 'text/javascript')) vm.runInContext(code, sandbox, { filename: `${t}.html` });
   }
@@ -81,6 +92,38 @@ test('user node defaults follow the CONTRACT', () => {
   for (const t of ['belay-exec', 'belay-task', 'belay-thread', 'belay-sync']) assert.equal(defs[t].defaults.timeout.value, '', t);
 });
 
+test("the editor loads the runtime's rule before the node definitions", () => {
+  const text = html('belay-device');
+  const src = text.indexOf('<script type="text/javascript" src="belay/editor/names.js"></script>');
+  assert.ok(src >= 0, 'belay-device.html loads belay/editor/names.js');
+  assert.ok(src < text.indexOf('window.belayNodes ='), 'before the helpers that use it');
+});
+
+test('palette labels say what the nodes are, and the type names stay', () => {
+  assert.deepEqual(['belay-exec', 'belay-task', 'belay-thread', 'belay-sync'].map((t) => defs[t].paletteLabel), ['mpy exec', 'mpy task', 'mpy thread', 'mpy sync']);
+  assert.equal(defs['belay-device'].paletteLabel, 'MicroPython board', 'the config dialog title: "Edit MicroPython board node"');
+});
+
+test('a node dropped from the palette gets the board when exactly one belay-device can be used there', () => {
+  const add = (t: string, n: Record<string, unknown>) => { const node = { device: '', z: 'tab1', ...n }; defs[t].onadd.call(node); return node.device; };
+  configNodes.length = 0;
+  assert.equal(add('belay-task', {}), '', 'none: nothing to pick');
+  configNodes.push({ id: 'd1', type: 'belay-device', users: [] });
+  for (const t of ['belay-exec', 'belay-task', 'belay-thread', 'belay-sync']) assert.equal(add(t, {}), 'd1', t);
+  assert.equal(add('belay-task', { device: 'other' }), 'other', 'a node that has a board keeps it');
+  configNodes.push({ id: 'd2', type: 'belay-device', z: 'tab2', users: [] });
+  assert.equal(add('belay-task', {}), 'd1', 'a board scoped to another tab does not count');
+  configNodes.push({ id: 'd3', type: 'belay-device', users: [] });
+  assert.equal(add('belay-task', {}), '', 'two: the user picks');
+  configNodes.length = 0;
+});
+
+test('port and baud accept ${ENV_VAR}, which the runtime substitutes', () => {
+  for (const v of ['${BOARD_PORT}', '/dev/${TTY}', '${HOST_PORT}']) assert.equal(validate('belay-device', 'port', v), true, v);
+  for (const v of ['${BAUD}', 115200, '9600']) assert.equal(validate('belay-device', 'baud', v), true, String(v));
+  for (const v of ['fast', '', '-1', '1.5']) assert.equal(typeof validate('belay-device', 'baud', v), 'string', String(v));
+});
+
 test('the port field accepts every CONTRACT form and explains the rest', () => {
   for (const good of ['virtual', 'virtual:demo', 'virtual:x?thread=off', '/dev/ttyACM0', 'COM3', 'ws://192.168.4.1', 'ws://board.local:8266', 'tcp://localhost:2217']) {
     assert.equal(validate('belay-device', 'port', good), true, good);
@@ -106,13 +149,27 @@ test('task and thread code must define a function; timeouts must be seconds', ()
   assert.notEqual(validate('belay-exec', 'timeout', 'soon'), true);
 });
 
-test('task and thread labels show the function name', () => {
+test('task and thread labels show the function the runtime calls: the same rule, from one source', () => {
   const label = (t: string, n: Record<string, unknown>) => defs[t].label.call({ _: (k: string) => k, ...n });
   assert.equal(label('belay-task', { code: 'import x\n\ndef helper():\n    pass\n\ndef read_temp(a):\n    return a' }), 'read_temp()');
+  const samples = [
+    'def _double(x):\n    return x * 2\n\ndef quadruple(x):\n    return _double(_double(x))\n',
+    'def main():\n    return 1\n\nclass Helper:\n    def method(self):\n        pass\n',
+    '@decorate\ndef run():\n    def inner():\n        pass\n    return inner\n',
+    'x = """\ndef not_code():\n"""\ndef real():\n    pass\n',
+    'def f(): pass\nif DEBUG:\n    def g(): pass\n',
+  ];
+  for (const code of samples) {
+    assert.equal(label('belay-task', { code }), `${functionName(code)}()`, code);
+    assert.equal(label('belay-thread', { code }), `${functionName(code)}()`, code);
+  }
+  assert.equal(label('belay-task', { code: samples[0] }), 'quadruple()', 'issue #10: the label and the call agree');
+  const why = validate('belay-task', 'code', 'async def poll():\n    pass');
+  assert.match(String(why), /async def poll/, "an async def is refused in the editor with the runtime's own words");
   assert.equal(label('belay-thread', { code: 'def stream():\n    yield 1' }), 'stream()');
   assert.equal(label('belay-task', { name: 'mine', code: 'def f(): pass' }), 'mine');
   const sync = (n: Record<string, unknown>) => defs['belay-sync'].label.call({ _: (k: string, o?: Record<string, string>) => `${k} ${JSON.stringify(o ?? {})}`, ...n });
-  assert.equal(sync({ source: 'package:@belay/node-red-micropython/examples/sync-folder/', dest: '/app' }), 'belay-sync.label.sync-to {"source":"sync-folder","dest":"/app"}');
+  assert.equal(sync({ source: 'package:@belay/node-red-micropython/examples-data/sync-folder/', dest: '/app' }), 'belay-sync.label.sync-to {"source":"sync-folder","dest":"/app"}');
 });
 
 test('every string the dialogs show exists in the en-US catalogue', () => {
@@ -169,7 +226,8 @@ test('the node files load into the runtime, and a bad port shows why instead of 
   try {
     for (const id of ['exec', 'task', 'thread', 'sync']) assert.equal(node(id).type, `belay-${id}`);
     const status = await statusOf('exec', (s) => s.fill === 'red');
-    assert.match(status.text ?? '', /\/dev\/ttyACM0/, 'the status says what the port should look like');
+    assert.match(status.text ?? '', /^ConfigError: /, 'the status says it is a setting to fix');
+    assert.ok((status.text ?? '').length <= 32, `short, as Node-RED's own statuses: "${status.text}"`);
   } finally {
     await unload();
   }

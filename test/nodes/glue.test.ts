@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { BoardError } from '../../src/board/types';
 import { callArguments } from '../../src/nodes/args';
 import { DEFAULT_STARTUP, deviceOptions, parseSeconds, startupCode } from '../../src/nodes/device-options';
-import { failWith } from '../../src/nodes/errors';
+import { LinkError } from '../../src/board/link/link';
+import { configError, describeError, failWith } from '../../src/nodes/errors';
 import { PartsStream } from '../../src/nodes/parts';
 import type { Node, NodeAPI } from '../../src/nodes/red';
 import { DEFAULT_KEEP, keepList, listOf, resolveSource } from '../../src/nodes/sync-source';
@@ -100,9 +101,20 @@ test('failures put {type, message, traceback} on msg.error and travel to Catch a
   assert.match(String(err), /^virtual:x: ZeroDivisionError: divide by zero$/);
   assert.match(err.stack ?? '', /line 2/);
   assert.deepEqual(err.cause, msg.error);
-  const plain: Record<string, any> = {};
-  failWith(plain, new TypeError('msg.args must be an array'));
-  assert.deepEqual(plain.error, { type: 'TypeError', message: 'msg.args must be an array', traceback: '' });
+});
+
+test('host-side failures have host codes: ConfigError for checks, ConnectionError for links, never a Python class name', () => {
+  const checked: Record<string, any> = {};
+  const err = failWith(checked, (() => { try { callArguments({ args: 'nope' }); } catch (e) { return e; } })());
+  assert.deepEqual(checked.error, { type: 'ConfigError', message: 'msg.args must be an array of positional arguments', traceback: '' });
+  assert.equal(err.code, 'ConfigError');
+  assert.equal(String(err), 'ConfigError: msg.args must be an array of positional arguments');
+  const link: Record<string, any> = {};
+  failWith(link, new LinkError('/dev/ttyUSB9', 'cannot open'));
+  assert.equal(link.error.type, 'ConnectionError', 'a LinkError reaches Catch as ConnectionError');
+  assert.equal(describeError(configError('bad')).type, 'ConfigError');
+  // an unexpected JavaScript error is not dressed up as the Python TypeError
+  assert.equal(describeError(new TypeError('x is undefined')).type, 'Error');
 });
 
 test('start-up: the default text means the board-fitting default, anything else runs as written', () => {
@@ -160,6 +172,7 @@ test('sync settings: keep defaults at the root only, lists from text or arrays, 
     assert.equal(resolveSource(path.join(userDir, 'board'), '/elsewhere'), path.join(userDir, 'board'));
     assert.equal(fs.realpathSync(resolveSource('package:@acme/fw/py/lib', userDir)), fs.realpathSync(path.join(pkg, 'py', 'lib')));
     assert.throws(() => resolveSource('missing', userDir), /does not exist.*user directory/);
+    assert.throws(() => resolveSource('missing', userDir), (e: Error) => describeError(e).type === 'ConfigError', 'a setting to fix');
     assert.throws(() => resolveSource('package:nothere/x', userDir), /npm package nothere is not installed/);
     assert.throws(() => resolveSource('', userDir), /no source folder/);
   } finally {
