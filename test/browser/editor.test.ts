@@ -121,10 +121,10 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
     const sync = await ed.addFromPalette('belay-sync', 200, y);
     tray = await ed.openDialog(sync);
     await tray.locator('#node-input-device').selectOption(deviceId);
-    await tray.locator('#node-input-source').fill('package:@belay/node-red-micropython/examples/sync-folder');
+    await tray.locator('#node-input-source').fill('package:@belay/node-red-micropython/examples-data/sync-folder');
     await shoot(tray, 'dialog-belay-sync', 'sync-dialog');
     await ed.done();
-    assert.equal((await ed.node(sync)).source, 'package:@belay/node-red-micropython/examples/sync-folder');
+    assert.equal((await ed.node(sync)).source, 'package:@belay/node-red-micropython/examples-data/sync-folder');
 
     // Deployed, the nodes connect to the virtual board and say so under each node.
     await ed.deploy();

@@ -6,10 +6,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import mqtt from 'mqtt';
 import { startMosquitto, type Broker } from '../support/mosquitto';
 import {
-  EditorComms, exampleFiles, readExample, startNodeRedServer, type DebugMessage, type FlowNode, type NodeRedServer,
+  EditorComms, exampleFiles, projectRoot, readExample, startNodeRedServer, type DebugMessage, type FlowNode, type NodeRedServer,
 } from '../support/nodered-server';
 import { virtualPin, virtualPwmDuty, wipeVirtualBoards } from './virtual-pins';
 
@@ -97,6 +99,22 @@ describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
     for (const f of exampleFiles()) assert.ok(covered.some((c) => f.startsWith(c)), `no test for example "${f}"`);
   });
 
+  test('Import ▸ Examples lists flows only; the dashboard example says it needs Dashboard 2.0; MQTT examples name mosquitto-clients', () => {
+    const entries = fs.readdirSync(path.join(projectRoot, 'examples'));
+    assert.deepEqual(entries.filter((f) => !f.endsWith('.json')), [], 'no folder that Node-RED would list as an example');
+    assert.ok(exampleFiles().some((f) => /^07 - Dashboard 2\.0 /.test(f)));
+    for (const f of exampleFiles().filter((x) => /^0[89] /.test(x))) {
+      assert.match(String(readExample(f).find((n) => n.type === 'comment')?.info), /mosquitto-clients/, f);
+    }
+    // a thread that starts on its own says so on the canvas
+    for (const f of exampleFiles()) {
+      const flow = readExample(f);
+      for (const t of flow.filter((n) => n.type === 'belay-thread' && n.autostart === true)) {
+        assert.ok(flow.some((n) => n.type === 'comment' && String(n.name).includes(String(t.name)) && /starts by itself/.test(String(n.name))), `${f}: ${t.name} autostarts without saying so`);
+      }
+    }
+  });
+
   test('every example has a comment node, a virtual port and says how to use a real board', () => {
     for (const file of exampleFiles()) {
       const f = readExample(file);
@@ -117,14 +135,18 @@ describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
     assert.equal(await virtualPin('demo', 25), second === 'on' ? 1 : 0, 'pin 25 on the board matches the reported state');
     assertVolts(await pressAndRead('read sensor', 'sensor (V)'), 'the sensor task');
     // The thread starts with the board (autostart) and prints once before its first value.
+    // The stream waits for its button (issue #10: no autostart flooding the debug sidebar).
+    assert.equal(nodeNamed('belay-thread', 'stream').autostart, false);
+    await press('start stream');
     const value = await next('stream', 0);
     assert.equal(typeof value, 'number');
-    assert.match(String(await next('thread prints', 0)), /streaming every 2 s/);
+    assert.match(String(await next('thread prints', 0)), /streaming every 0\.5 s/);
     await press('stop stream');
     await waitUntilQuiet('stream');
     const prints = shown('thread prints').length;
-    await press('start stream (0.5 s)');
+    await press('start stream');
     assert.match(String(await next('thread prints', prints)), /streaming every 0\.5 s/);
+    await press('stop stream');
     assert.deepEqual(unexpectedProblems(), []);
   });
 
@@ -205,7 +227,9 @@ describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
   });
 
   test('07 dashboard: the page is served, widgets drive the pins, the thread feeds the gauge', { timeout: 60_000 }, async () => {
-    await deployExample('07 - Dashboard - control panel.json');
+    await deployExample('07 - Dashboard 2.0 - control panel.json');
+    assert.equal(nodeNamed('belay-thread', 'sensor_volts').autostart, false, 'the stream starts from its button');
+    await press('start sensor');
     assertVolts(await next('sensor', 0), 'a streamed reading');
     const page = await fetch(new URL('dashboard', nr.url));
     assert.equal(page.status, 200);
