@@ -12,6 +12,7 @@ import { BoardEvents, type BoardEvent } from '../../src/board/events';
 import { BoardError } from '../../src/board/types';
 import { defaultFsDir, getVirtualBoard, parseVirtualPort } from '../../src/virtual';
 import '../../src/virtual/link';
+import { firmwareAvailable, startFirmware } from '../support/firmware';
 
 const devices: Device[] = [];
 function board(name: string, query = '', dispatcher = true): { d: Device; name: string } {
@@ -140,10 +141,12 @@ Timer(freq=1000, callback=tick)
   assert.ok(p99 < 200, `event-loop lag p99 ${p99} ms`);
   await events.remove('flood');
 
-  // 200 emits in one scheduled callback (as soft IRQs run on a board: the flush waits until it
-  // returns): the board's ring (64) keeps the newest, the next message says how many went
+  // 200 emits with the heap locked, as in a hard IRQ (emit allocates nothing, the flush waits for
+  // the scheduler): the board's ring (64) keeps the newest, the next message says how many went
   const burst = new Sink();
-  await events.define('burst', 'import micropython\ndef many(_):\n    for i in range(1, 201):\n        emit(i)\nTimer(mode=Timer.ONE_SHOT, period=1, callback=lambda t: micropython.schedule(many, 0))\n', burst.handlers);
+  await events.define('burst', 'import micropython\ndef many(t):\n    micropython.heap_lock()\n    try:\n        i = 1\n        while i <= 200:\n            emit(i)\n            i += 1\n    finally:\n        micropython.heap_unlock()\nTimer(mode=Timer.ONE_SHOT, period=1, callback=many)\n', burst.handlers);
+  // (the virtual board runs the scheduler only while Python code runs: a call lets the flush out)
+  await d.exec('time.sleep_ms(20)');
   await burst.waitFor('the last of the burst', () => burst.events.some((e) => e.value === 200));
   assert.deepEqual(burst.events.map((e) => e.value), Array.from({ length: 64 }, (_, i) => 137 + i));
   assert.equal(burst.events[0].dropped, 136);
@@ -286,4 +289,67 @@ Timer(period=50, callback=tick)
   assert.deepEqual(await events.boardState(), [[], 0, 0, 0]);
   // cleanup() let go of the pin: a new Keys on it works
   await d.exec('import keypad\nk = keypad.Keys((board.GP14,), value_when_pressed=False)\nk.deinit()');
+});
+
+// ------------------------------------------------------------------ the emulated Pico (real firmware)
+
+const noPico = firmwareAvailable('pico');
+
+test('emulated Pico: hard pin IRQs and a timer while a task runs; a 1 kHz timer; removal leaves no handler', { skip: noPico, timeout: 180000 }, async () => {
+  const pico = await startFirmware('pico');
+  const d = new Device({ port: pico.port, timeout: 30 });
+  devices.push(d);
+  try {
+    const info = await d.connect();
+    assert.equal(info.platform, 'rp2');
+    // the Pico's pad input follows an output's level: a task toggling GPIO14 fires its IRQ
+    await d.exec('hits = [0]');
+    await d.define('tog', 'def tog(k):\n    p = Pin(14)\n    for i in range(k):\n        p.toggle()\n        time.sleep_ms(1)\n    print("toggled")\n    return k\n');
+    const events = BoardEvents.of(d);
+    const sink = new Sink();
+    await events.define('pico', `
+out = Pin(14, Pin.OUT, value=1)
+def edge(p):
+    hits[0] += 1
+    emit(hits[0], 'edge')
+out.irq(edge, Pin.IRQ_FALLING | Pin.IRQ_RISING, hard=True)
+n = [0]
+def tick(t):
+    n[0] += 1
+    emit(n[0], 'timer')
+Timer(period=10, callback=tick)
+`, sink.handlers, 'pico node');
+    assert.deepEqual(await d.call('tog', [200]), { value: 200, stdout: 'toggled\n' }, 'the task\'s result holds nothing of the events');
+    await sink.waitFor('200 edges', () => sink.of('edge').length >= 200, 30000);
+    await sink.waitFor('some ticks', () => sink.of('timer').length >= 5, 30000);
+    await events.remove('pico');
+    assert.deepEqual(sink.of('edge').map((e) => e.value), Array.from({ length: 200 }, (_, i) => i + 1), 'every edge, in order');
+    const timer = sink.of('timer').map((e) => e.value as number);
+    assert.deepEqual(timer, Array.from({ length: timer.length }, (_, i) => i + 1));
+    assert.deepEqual(sink.errors, []);
+    assert.ok(sink.events.every((e) => e.dropped === 0));
+    for (let i = 1; i < sink.events.length; i++) assert.ok(sink.events[i].boardMs >= sink.events[i - 1].boardMs);
+
+    // removed: the IRQ handler does not run any more (the board's own count stays), nothing is registered
+    assert.deepEqual(await d.call('tog', [10]), { value: 10, stdout: 'toggled\n' });
+    assert.equal((await d.exec('hits[0]')).value, 200);
+    assert.deepEqual(await events.boardState(), [[], 0, 0, 0]);
+
+    const flood = new Sink();
+    const lag = monitorEventLoopDelay({ resolution: 1 });
+    lag.enable();
+    await events.define('flood', 'n = [0]\ndef tick(t):\n    n[0] += 1\n    emit(n[0])\n    if n[0] == 5000:\n        t.deinit()\n        emit("end", "end")\nTimer(freq=1000, callback=tick)\n', flood.handlers);
+    await flood.waitFor('the end marker', () => flood.of('end').length === 1, 120000);
+    lag.disable();
+    const ticks = flood.events.filter((e) => e.topic === null);
+    const dropped = flood.events.reduce((s, e) => s + e.dropped, 0);
+    const span = ticks[ticks.length - 1].boardMs - ticks[0].boardMs;
+    console.log(`# emulated Pico, 1 kHz timer: ${ticks.length} messages over ${span} ms of board time, ${dropped} dropped, event-loop lag p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms`);
+    assert.equal(ticks.length + dropped, 5000, 'received + dropped = emitted');
+    await events.remove('flood');
+    assert.deepEqual(await events.boardState(), [[], 0, 0, 0]);
+  } finally {
+    await d.close().catch(() => undefined);
+    await pico.stop();
+  }
 });

@@ -15,7 +15,7 @@ const runtimePath = require.resolve(runtimeName);
 
 /** The compiled node files, with their .html, locales/ and icons/ beside them (scripts/copy-assets.js). */
 export const nodesDir = path.resolve(__dirname, '..', '..', 'src', 'nodes');
-export const NODE_TYPES = ['belay-device', 'belay-exec', 'belay-task', 'belay-thread', 'belay-sync'] as const;
+export const NODE_TYPES = ['belay-device', 'belay-exec', 'belay-task', 'belay-thread', 'belay-sync', 'belay-event'] as const;
 
 /** The core nodes of the same runtime (Join, Split), for tests that wire them in. */
 function coreNode(rel: string): unknown {

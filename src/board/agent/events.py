@@ -2,8 +2,8 @@
 # runs in its own copy of the globals, where emit() is bound to the node and Pin / Timer remember
 # what they made, so that switching the node off can silence its IRQs and stop its timers.
 #
-# emit() only stores into a preallocated ring (no allocation: safe in a hard IRQ) and asks the
-# scheduler for a flush; the flush writes one V frame per entry:  V<node> (value, topic, ticks_ms,
+# emit() only stores into a preallocated ring (no allocation: safe in a hard IRQ), then flushes
+# (from a hard IRQ: through the scheduler); the flush writes one V frame per entry:  V<node> (value, topic, ticks_ms,
 # dropped). A full ring drops its oldest entry and counts it for that entry's node. Frames are never
 # written inside another: _bout is wrapped with a busy flag, and what arrives meanwhile waits in the
 # ring until the frame is out. An error in a callback (or in the node's code) is a V frame with a
@@ -92,24 +92,44 @@ def _bvput(n, v, t):
 
 
 def _bvkick():
+    # Write now, unless this is a hard IRQ (the heap is locked: the allocation fails), which
+    # hands the flush to the scheduler. A flush scheduled from a soft callback would wait on
+    # rp2 until the next interrupt: the idle loop runs one scheduled item per wake-up.
     global _bvpd
-    if _bvpd:
+    try:
+        t = [0]
+    except MemoryError:
+        if _bvsch and not _bvpd:
+            _bvpd = 1
+            try:
+                _bvsch(_bvfs, 0)
+            except Exception:
+                # the scheduler's queue is full: the next emit, call or wait flushes
+                _bvpd = 0
         return
-    if _bvsch:
-        _bvpd = 1
-        try:
-            _bvsch(_bvfs, 0)
-        except Exception:
-            # the scheduler's queue is full: the loop's next wait flushes
-            _bvpd = 0
-    else:
-        _bvflush()
+    _bvflush()
 
 
 def _bvfs(_):
     global _bvpd
     _bvpd = 0
     _bvflush()
+
+
+def _bvframe(n, b):
+    # one V frame as core's _bout writes it
+    s = 'V%d %s' % (n, b)
+    return '\x1e%d %d %s\n' % (len(s), _bck(s), s)
+
+
+def _bvsend(fr):
+    # the frames taken in one go leave in one write (a USB packet carries several)
+    f = ''.join(fr)
+    if _bwl:
+        with _bwl:
+            _bwr(f)
+    else:
+        _bwr(f)
 
 
 def _bvflush():
@@ -119,29 +139,35 @@ def _bvflush():
     _bvbz = 1
     try:
         while _bvc or _bvxe is not None:
+            fr = []
             if _bvxe is not None:
                 n = _bvxn
                 e = _bvxe
                 _bvxe = None
-                _bout0('V', n, _btb(e))
-                continue
-            s = _bvdi() if _bvdi else 0
-            j = _bvh
-            n = _bvrn[j]
-            v = _bvrv[j]
-            t = _bvrt[j]
-            m = _bvrm[j]
-            _bvrv[j] = _bvrt[j] = None
-            _bvh = (j + 1) % _BVN
-            _bvc -= 1
-            d = _bvdr[n]
-            _bvdr[n] = 0
-            if _bvdi:
-                _bvei(s)
-            if n in _bvon:
-                _bout0('V', n, repr((v, t, m, d)))
+                fr.append(_bvframe(n, _btb(e)))
+            while _bvc and len(fr) < 16:
+                s = _bvdi() if _bvdi else 0
+                j = _bvh
+                n = _bvrn[j]
+                v = _bvrv[j]
+                t = _bvrt[j]
+                m = _bvrm[j]
+                _bvrv[j] = _bvrt[j] = None
+                _bvh = (j + 1) % _BVN
+                _bvc -= 1
+                d = _bvdr[n]
+                _bvdr[n] = 0
+                if _bvdi:
+                    _bvei(s)
+                if n in _bvon:
+                    fr.append(_bvframe(n, repr((v, t, m, d))))
+            if fr:
+                _bvsend(fr)
     finally:
         _bvbz = 0
+    # a callback that ran between the last look and here found us busy: its entry is still there
+    if _bvc or _bvxe is not None:
+        _bvkick()
 
 
 # core.py comes first on every connection (its _bout and _brd are fresh): wrap them again
