@@ -47,6 +47,8 @@ export interface ExtensibleDevice {
   readonly queueLength: number;
   extend(key: string, x: BoardExtension): Promise<void>;
   withBoard<T>(fn: (ctx: BoardContext) => Promise<T>, opts?: CallOptions): Promise<T>;
+  /** what the board printed outside any call: where the firmware reports a pin IRQ handler's error */
+  on?(event: 'output', fn: (text: string) => void): unknown;
 }
 
 export interface EventOptions {
@@ -194,6 +196,33 @@ export class BoardEvents implements BoardExtension {
     this.boardQueue = Math.max(4, Math.floor(opts.boardQueue ?? 64));
     this.hostQueue = Math.max(1, Math.floor(opts.hostQueue ?? 1000));
     this.probeMs = opts.probeMs ?? 30000;
+    device.on?.('output', (text) => this.onOutput(text));
+  }
+
+  private printed = '';
+
+  /**
+   * A pin IRQ handler is the firmware's to call (the handler cannot be wrapped: Pin objects are
+   * native), so its error is what the firmware prints, outside any call when the board was idle:
+   * a traceback naming a source's file is that source's error.
+   */
+  private onOutput(text: string): void {
+    this.printed = (this.printed + text).slice(-8192);
+    const re = /Traceback \(most recent call last\):\n((?: {2}File .*\n)+)([A-Za-z_][\w.]*)(?:: (.*))?\n/g;
+    let end = 0;
+    for (let m = re.exec(this.printed); m; m = re.exec(this.printed)) {
+      end = re.lastIndex;
+      for (const s of this.sources.values()) {
+        const own = m[1].split('\n').filter((l) => l.startsWith(`  File "${s.file}"`));
+        if (own.length === 0) continue;
+        const tb = `Traceback (most recent call last):\n${own.join('\n')}\n${m[2]}${m[3] ? `: ${m[3]}` : ''}\n`;
+        this.reportError(s, new BoardError(this.device.label, m[2], m[3] ?? '', tb));
+        break;
+      }
+    }
+    this.printed = this.printed.slice(end);
+    const start = this.printed.lastIndexOf('Traceback (');
+    this.printed = start >= 0 ? this.printed.slice(start) : this.printed.slice(-32);
   }
 
   private ensureAdded(): Promise<void> {

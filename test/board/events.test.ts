@@ -210,7 +210,7 @@ test('switching off, redefining and removing leave no handler on the board', { t
 });
 
 test('an error in a callback reaches the source with node-relative lines, once per second', { timeout: 30000 }, async () => {
-  const { d } = board('err');
+  const { d, name } = board('err');
   await d.connect();
   const events = BoardEvents.of(d);
   const sink = new Sink();
@@ -222,6 +222,16 @@ test('an error in a callback reaches the source with node-relative lines, once p
   assert.equal(e.type, 'ZeroDivisionError');
   assert.match(e.traceback, /File "bad node", line 4, in tick/);
   assert.doesNotMatch(e.traceback, /belay-|_bv/);
+
+  // a pin IRQ handler is the firmware's to call: its error is what the board prints, named by file
+  const irq = new Sink();
+  await events.define('irq', 'p = Pin(14, Pin.IN, Pin.PULL_UP)\ndef h(p):\n    emit(p.value())\n    [][1]\np.irq(h, Pin.IRQ_FALLING)\n', irq.handlers, 'irq node');
+  getVirtualBoard(name).pins.drive(14, 0);
+  await irq.waitFor('the IRQ handler\'s error', () => irq.errors.length > 0);
+  assert.equal(irq.errors[0].type, 'IndexError');
+  assert.match(irq.errors[0].traceback, /File "irq node", line 4, in h/);
+  assert.doesNotMatch(irq.errors[0].traceback, /_vboard/);
+  await events.remove('irq');
 
   // an error in the code itself fails the define
   const sink2 = new Sink();
