@@ -110,6 +110,33 @@ test('pin IRQs driven from the host and a timer, while a task loops: none lost, 
   assert.ok(Math.abs(last.time - Date.now()) < 5000, 'time is the host\'s clock');
 });
 
+/** A board thread yields 100 values while a timer emits: both streams whole, no event twice. */
+async function threadBeside(d: Device, events: BoardEvents): Promise<void> {
+  await d.define('counter', 'def counter(n):\n    for i in range(n):\n        yield i\n        time.sleep_ms(2)\n');
+  const sink = new Sink();
+  await events.define('beside', 'k = [0]\ndef tick(t):\n    k[0] += 1\n    emit(k[0])\nTimer(period=3, callback=tick)\n', sink.handlers);
+  const yielded: unknown[] = [];
+  let ended!: () => void;
+  const end = new Promise<void>((r) => { ended = r; });
+  await d.startThread('counter', [100], {}, {
+    onYield: (v) => yielded.push(v), onPrint: () => undefined, onError: (e) => { throw e; }, onEnd: () => ended(),
+  });
+  await end;
+  const n = sink.events.length;
+  await sink.waitFor('one more event after the thread', () => sink.events.length > n);
+  await events.remove('beside');
+  assert.deepEqual(yielded, Array.from({ length: 100 }, (_, i) => i), 'the thread\'s values, whole');
+  const values = sink.events.map((e) => e.value);
+  assert.deepEqual(values, Array.from({ length: values.length }, (_, i) => i + 1), 'every event once, in order');
+  assert.ok(values.length > 20);
+}
+
+test('events beside a board thread that yields', { timeout: 60000 }, async () => {
+  const { d } = board('thread');
+  await d.connect();
+  await threadBeside(d, BoardEvents.of(d));
+});
+
 test('a 1 kHz timer for 5 s: every event is received or counted as dropped; event-loop lag', { timeout: 60000 }, async () => {
   const { d } = board('flood');
   await d.connect();
@@ -344,6 +371,9 @@ Timer(period=10, callback=tick)
     assert.deepEqual(await d.call('tog', [10]), { value: 10, stdout: 'toggled\n' });
     assert.equal((await d.exec('hits[0]')).value, 200);
     assert.deepEqual(await events.boardState(), [[], 0, 0, 0]);
+
+    // a thread on the second core writes its frames while the first core writes the events'
+    await threadBeside(d, events);
 
     const flood = new Sink();
     const lag = monitorEventLoopDelay({ resolution: 1 });

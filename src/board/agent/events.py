@@ -25,6 +25,12 @@ try:
     import machine as _bvmc
 except ImportError:
     _bvmc = None
+try:
+    # events.py arrives through the loop, on the main thread: only it flushes (rp2 has no GIL)
+    from _thread import get_ident as _bvid
+    _bvmain = _bvid()
+except ImportError:
+    _bvid = None
 
 # the board kept its globals (no soft reset): the last connection's nodes go quiet first
 try:
@@ -107,6 +113,8 @@ def _bvkick():
                 # the scheduler's queue is full: the next emit, call or wait flushes
                 _bvpd = 0
         return
+    if _bvid and _bvid() != _bvmain:
+        return
     _bvflush()
 
 
@@ -176,7 +184,7 @@ _bout0 = _bout
 
 def _bout(k, i, s):
     global _bvbz
-    if _bvbz:
+    if _bvbz or _bvid and _bvid() != _bvmain:
         return _bout0(k, i, s)
     _bvbz = 1
     try:
