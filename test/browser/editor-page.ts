@@ -57,6 +57,8 @@ export class Editor {
 
   /** Drops a node of `type` from the palette onto the workspace; returns its id. */
   async addFromPalette(type: string, x: number, y: number): Promise<string> {
+    // The palette's shade fades out after a dialog closes; until then it takes the drag.
+    await this.page.locator('#red-ui-palette-shade').waitFor({ state: 'hidden' });
     const before = await this.nodeIds();
     await this.page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`)
       .dragTo(this.page.locator('#red-ui-workspace-chart'), { targetPosition: { x, y } });

@@ -57,7 +57,13 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
     const category = eb.page.locator('#red-ui-palette-container-belay');
     await category.waitFor();
     const types = await category.locator('.red-ui-palette-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-palette-type')));
-    assert.deepEqual([...types].sort(), ['belay-exec', 'belay-sync', 'belay-task', 'belay-thread']);
+    assert.deepEqual([...types].sort(), ['belay-event', 'belay-exec', 'belay-sync', 'belay-task', 'belay-thread']);
+    // Labels that say what they are: Node-RED's own shell node is "exec" too.
+    const labels = (await category.locator('.red-ui-palette-node .red-ui-palette-label').allTextContents()).map((l) => l.replace(/\s+/g, ' ').trim());
+    for (const l of ['mpy exec', 'mpy task', 'mpy thread', 'mpy sync']) assert.ok(labels.includes(l), `palette labels: ${JSON.stringify(labels)}`);
+    // The runtime's rule for the called function reached the editor (belay/editor/names.js).
+    const called = await eb.page.evaluate(() => (window as any).belayNames.functionName('def _double(x):\n    return x * 2\n\ndef quadruple(x):\n    return _double(_double(x))'));
+    assert.equal(called, 'quadruple');
     // The config node is no palette entry (Node-RED shows config nodes in the config sidebar).
     const device = await eb.page.evaluate(() => (window as any).RED.nodes.getType('belay-device')?.category);
     assert.equal(device, 'config');
@@ -105,7 +111,16 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
     let y = 200;
     for (const type of ['belay-task', 'belay-thread'] as const) {
       const id = await ed.addFromPalette(type, 200, y);
+      assert.equal((await ed.node(id)).device, deviceId, `a dropped ${type} gets the only belay-device`);
       tray = await ed.openDialog(id);
+      // The code editor fits the dialog at its default width.
+      // (measured in one frame: the tray slides in)
+      const overflow = await tray.evaluate((t) => {
+        const body = t.querySelector('.red-ui-tray-body')!.getBoundingClientRect();
+        const code = t.querySelector('#node-input-code-editor')!.getBoundingClientRect();
+        return { right: code.right - body.right, left: code.left - body.left };
+      });
+      assert.ok(overflow.right <= 1 && overflow.left >= 0, `${type}: the code editor sticks out of the dialog by ${JSON.stringify(overflow)}`);
       await tray.locator('#node-input-device').selectOption(deviceId);
       await ed.typeCode(CODE[type]);
       await shoot(tray, `dialog-${type}`, `${type.slice(6)}-dialog`);
@@ -129,6 +144,14 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
     // Deployed, the nodes connect to the virtual board and say so under each node.
     await ed.deploy();
     await ed.statusText(exec).filter({ hasText: /MicroPython/ }).waitFor({ timeout: 60_000 });
+
+    // The config dialog's title names the board it edits.
+    await ed.openDialog(exec);
+    await eb.page.locator('.red-ui-tray').last().locator('#node-input-btn-device-edit').click();
+    await eb.page.locator('.red-ui-tray').last().locator('#node-config-input-port').waitFor();
+    const title = eb.page.locator('.red-ui-tray').last().locator('.red-ui-tray-breadcrumbs li').last();
+    assert.match(await title.innerText(), /MicroPython board.*browser board/, 'the title names the board');
+    await ed.closeDialogs();
     await shoot(eb.page.locator('#red-ui-workspace'), 'workspace-new-nodes');
   });
 
@@ -139,6 +162,7 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
       await ed.waitForDebug(id(f, 'debug', 'LED'), /"(on|off)"/);
       await ed.press(id(f, 'inject', 'read sensor'));
       await ed.waitForDebug(id(f, 'debug', 'sensor (V)'), /^\d/);
+      await ed.press(id(f, 'inject', 'start stream'));
       await ed.waitForDebug(id(f, 'debug', 'stream'), /^\d/);
       await ed.waitForDebug(id(f, 'debug', 'thread prints'), /streaming every/);
     },
@@ -174,6 +198,7 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
       await ed.waitForDebug(id(f, 'debug', 'synced code'), /greeting/);
     },
     '07': async (f) => {
+      await ed.press(id(f, 'inject', 'start sensor'));
       await ed.waitForDebug(id(f, 'debug', 'sensor'), /^\d/);
       await checkDashboard();
     },
@@ -202,7 +227,7 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
       // The canvas and the debug sidebar, without the palette: what the README shows.
       await shoot(eb.page, `example-${file.slice(0, 2)}`, file.startsWith('01') ? 'demo-flow' : undefined, { x: 176, y: 44, width: 1224, height: 520 });
       const errors = await ed.debugMessages(id(flow, 'debug', 'error')).count().catch(() => 0);
-      if (!file.startsWith('02')) assert.equal(errors, 0, 'no board errors reached the Catch node');
+      if (!file.startsWith('02')) assert.equal(errors, 0, `no board errors reached the Catch node: ${await ed.debugMessages(id(flow, 'debug', 'error')).allInnerTexts().catch(() => [])}`);
     });
   }
 });
