@@ -249,6 +249,7 @@ async function main(): Promise<void> {
     if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'burst') await burstFigures();
     if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'soak') await soakFigures();
     if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'events') await eventFigures();
+    if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'footprint') await (await import('./footprint.js')).footprintFigures();
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
   }

@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { prepareWasm } from './wasm-binary';
 import { ByteRing, CTRL, createShared, wake, type BoardShared } from './shared';
 import { Interpreter } from './interpreter';
+import { takeInterpreter, useSpares } from './spares';
 import { PinBank } from './pins';
 import { resolveProfile, type BoardProfile, type RawPasteMode, type VirtualProfile } from './profile';
 import { VIRTUAL_NAME } from '../board/link/ports';
-import type { ReplMode, ToHost, WorkerInit } from './protocol';
+import type { BoardBinding, ReplMode, ToHost } from './protocol';
 
 export interface VirtualBoardOptions {
   /** board name; each name is its own board (default 'default') */
@@ -61,10 +61,11 @@ export class VirtualBoard extends EventEmitter {
   private readonly shared: BoardShared;
   private readonly ring: ByteRing;
   private readonly ctrl: Int32Array;
-  private readonly init: Omit<WorkerInit, 'outRing'>;
+  private readonly binding: Omit<BoardBinding, 'outRing'>;
   private main: Interpreter | undefined;
-  private spare: Interpreter | undefined;
   private readonly threads = new Map<number, Interpreter>();
+  /** ends this board's claim on a booted spare for thread starts (see spares.ts) */
+  private releaseSpares: (() => void) | undefined;
   /** bumped on every reset so late thread forks of a previous interpreter are dropped */
   private generation = 0;
   private backlog: Uint8Array[] = [];
@@ -84,9 +85,7 @@ export class VirtualBoard extends EventEmitter {
     this.ring = new ByteRing(this.shared.ring);
     this.ctrl = new Int32Array(this.shared.ctrl);
     this.pins = new PinBank(this.shared.pins, this.shared.ctrl);
-    this.init = {
-      wasm: prepareWasm(this.profile.growHeap), shared: this.shared, fsDir: this.fsDir, name: this.name, profile: this.profile,
-    };
+    this.binding = { shared: this.shared, fsDir: this.fsDir, name: this.name };
   }
 
   get isOpen(): boolean {
@@ -101,9 +100,12 @@ export class VirtualBoard extends EventEmitter {
   start(): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`virtual:${this.name}: the board was closed; get a new one from getVirtualBoard()`));
     this.starting ??= (async () => {
-      const first = this.spawn();
-      await first.ready;
-      if (this.closed) throw new Error(`virtual:${this.name}: closed while starting`);
+      if (this.profile.threads) this.releaseSpares = useSpares(this.profile);
+      const first = await this.take();
+      if (this.closed) {
+        void first.terminate();
+        throw new Error(`virtual:${this.name}: closed while starting`);
+      }
       Atomics.store(this.ctrl, CTRL.WRITABLE, 0);
       this.activate(first, 'friendly', true, true);
     })();
@@ -127,9 +129,12 @@ export class VirtualBoard extends EventEmitter {
     wake(this.ctrl);
   }
 
-  /** Workers alive for this board and the memory they hold (wasm memory plus JavaScript heap). */
+  /**
+   * Workers alive for this board and the memory they reserve (wasm memory plus JavaScript heap at
+   * boot); what is resident is less (bench/footprint.ts measures that).
+   */
   memoryUsage(): { workers: number; bytes: number } {
-    const all = [this.main, this.spare, ...this.threads.values()].filter((w): w is Interpreter => !!w);
+    const all = [this.main, ...this.threads.values()].filter((w): w is Interpreter => !!w);
     return { workers: all.length, bytes: all.reduce((n, w) => n + w.bytes, 0) };
   }
 
@@ -138,8 +143,9 @@ export class VirtualBoard extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     if (this.drainTimer) clearTimeout(this.drainTimer);
-    const all = [this.main, this.spare, ...this.threads.values()].filter((w): w is Interpreter => !!w);
-    this.main = this.spare = undefined;
+    this.releaseSpares?.();
+    const all = [this.main, ...this.threads.values()].filter((w): w is Interpreter => !!w);
+    this.main = undefined;
     this.threads.clear();
     await Promise.all(all.map((w) => w.terminate()));
     this.emit('close', err);
@@ -172,22 +178,16 @@ export class VirtualBoard extends EventEmitter {
     }
   }
 
-  private spawn(): Interpreter {
-    return new Interpreter(this.init, (from, m) => this.onMessage(from, m));
-  }
-
-  /** A booted spare interpreter, and a new spare behind it so resets and threads start quickly. */
-  private async takeSpare(): Promise<Interpreter> {
-    const next = this.spare ?? this.spawn();
-    this.spare = this.closed ? undefined : this.spawn();
-    await next.ready;
-    return next;
+  /** A booted interpreter, working for this board from now on. */
+  private async take(): Promise<Interpreter> {
+    const w = await takeInterpreter(this.profile, `virtual:${this.name}`);
+    w.attach(this.binding, (from, m) => this.onMessage(from, m));
+    return w;
   }
 
   private activate(w: Interpreter, mode: ReplMode, greeting: boolean, power: boolean): void {
     this.main = w;
     w.post({ t: 'activate', mode, greeting, power });
-    this.spare ??= this.spawn();
   }
 
   private onMessage(from: Interpreter, m: ToHost): void {
@@ -213,12 +213,11 @@ export class VirtualBoard extends EventEmitter {
         break;
       }
       case 'reset':
-        if (from === this.main) void this.reset(m.kind, m.mode);
+        if (from === this.main) void this.reset(m.kind, m.mode, m.inPlace);
         break;
       case 'fatal':
         // A crashed main interpreter is a board that died: attached links see 'close' with the error.
         if (from === this.main) void this.close(new Error(`virtual:${this.name}: ${m.message}`));
-        else if (from === this.spare) this.spare = undefined;
         else for (const [id, w] of this.threads) if (w === from) this.threads.delete(id);
         void from.terminate();
         break;
@@ -235,7 +234,7 @@ export class VirtualBoard extends EventEmitter {
     }
     let w: Interpreter;
     try {
-      w = await this.takeSpare();
+      w = await this.take();
     } catch (e) {
       this.emit('data', Buffer.from(`virtual:${this.name}: thread ${ident} not started: ${(e as Error).message}\r\n`));
       return;
@@ -248,10 +247,15 @@ export class VirtualBoard extends EventEmitter {
     w.post({ t: 'fork', ident, snapshot, sp }, [snapshot]);
   }
 
-  /** Soft reset (kind 0) or machine.reset() (kind 1): a fresh interpreter, same files, no threads. */
-  private async reset(kind: number, mode: ReplMode): Promise<void> {
+  /**
+   * Soft reset (kind 0) or machine.reset() (kind 1): a fresh interpreter, same files, no threads.
+   * inPlace: the main worker has already put its interpreter back as it was after boot; else it
+   * is replaced by a booted one.
+   */
+  private async reset(kind: number, mode: ReplMode, inPlace: boolean): Promise<void> {
     this.generation++;
-    const old = [this.main, ...this.threads.values()].filter((w): w is Interpreter => !!w);
+    const keep = inPlace ? this.main : undefined;
+    const old = [keep ? undefined : this.main, ...this.threads.values()].filter((w): w is Interpreter => !!w);
     this.main = undefined;
     this.threads.clear();
     await Promise.all(old.map((w) => w.terminate()));
@@ -262,7 +266,7 @@ export class VirtualBoard extends EventEmitter {
     if (kind === 0 && line) this.emit('data', Buffer.from(line));
     if (kind === 1) Atomics.store(this.ctrl, CTRL.WRITABLE, 0);
     try {
-      const next = await this.takeSpare();
+      const next = keep ?? await this.take();
       if (this.closed) {
         void next.terminate();
         return;

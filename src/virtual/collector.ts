@@ -32,22 +32,26 @@ export function createCollector(mp: any, exportsRef: any, memory: WebAssembly.Me
   exportsRef.free(probe);
   const from = stackBase >> 2;
   const count = (probe >> 2) - from;
-  const snap = () => new Int32Array(memory.buffer, from * 4, count).slice();
-  const top = snap();
-  let inside: Int32Array | undefined;
-  let nested: Int32Array | undefined;
+  // Word indexes whose value is v, among `among` (all of the static range when not given): the
+  // probe keeps index lists, not copies of the range (a megabyte each that an idle worker kept).
+  const where = (v: number, among?: number[]) => {
+    const w = new Int32Array(memory.buffer, from * 4, count);
+    if (among) return among.filter((i) => w[i] === v);
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) if (w[i] === v) out.push(i);
+    return out;
+  };
+  let inside: number[] = [];
+  let nested: number[] = [];
   mp.registerJsModule('_vbprobe', {
     outer() {
-      inside = snap();
+      inside = where(1);
       mp.runPython('import _vbprobe\n_vbprobe.inner()');
     },
-    inner() { nested = snap(); },
+    inner() { nested = where(2, inside); },
   });
   mp.runPython("import _vbprobe, sys\n_vbprobe.outer()\ndel sys.modules['_vbprobe']");
-  const depth: number[] = [];
-  for (let i = 0; i < top.length; i++) {
-    if (top[i] === 0 && inside![i] === 1 && nested![i] === 2) depth.push((from + i) * 4);
-  }
+  const depth = where(0, nested).map((i) => (from + i) * 4);
   const words = new Int32Array(memory.buffer, from * 4, count);
   const stack: number[] = [];
   for (let i = 0; i + 2 < words.length; i++) {

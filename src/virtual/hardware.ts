@@ -9,8 +9,6 @@ import type { ToHost } from './protocol';
  * proxy that a forked thread's worker does not have.
  */
 export interface HardwareHost {
-  shared: BoardShared;
-  name: string;
   post(m: ToHost): void;
   waitEvent(ms: number): void;
   /** records that pins and timers were just looked at (see waitEvent) */
@@ -20,6 +18,11 @@ export interface HardwareHost {
   reset(kind: number): void;
   /** runs the collection gc.collect() asked for (see collector.ts) */
   gcNow(): void;
+  /**
+   * Python called in here (a point where a collection is as safe as in gc.collect()): the worker
+   * may collect garbage that no return to the REPL would (see collector.ts).
+   */
+  safePoint(): void;
   /** the interpreter's memory, for reading buffers in place */
   memory: WebAssembly.Memory;
 }
@@ -27,6 +30,12 @@ export interface HardwareHost {
 export interface Hardware extends Record<string, unknown> {
   /** earliest time (Date.now()) a Timer may be due, as last told by Python */
   nextTimerAt: number;
+}
+
+/** The hardware module, and how to bind it to a board once the worker knows which (see Attach). */
+export interface HardwareBinding {
+  hw: Hardware;
+  bind(shared: BoardShared, name: string): void;
 }
 
 /** CRC-32 (IEEE 802.3, reflected), as binascii.crc32 and zlib compute it. */
@@ -40,10 +49,11 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-export function createHardware(host: HardwareHost): Hardware {
-  const ctrl = new Int32Array(host.shared.ctrl);
-  const pins = new Int32Array(host.shared.pins);
-  const locks = new Int32Array(host.shared.locks);
+export function createHardware(host: HardwareHost): HardwareBinding {
+  let ctrl: Int32Array<ArrayBufferLike> = new Int32Array(CTRL.SIZE);
+  let pins: Int32Array<ArrayBufferLike> = new Int32Array(PIN_COUNT * PIN.SIZE);
+  let locks: Int32Array<ArrayBufferLike> = new Int32Array(LOCK_COUNT);
+  let name = '';
   const t0 = Date.now();
   const checkPin = (id: number) => {
     if (!(id >= 0 && id < PIN_COUNT)) throw new RangeError(`pin ${id} does not exist on the virtual board (0..${PIN_COUNT - 1})`);
@@ -58,6 +68,7 @@ export function createHardware(host: HardwareHost): Hardware {
   const hw: Hardware = {
     nextTimerAt: Infinity,
     wait(ms: number) {
+      host.safePoint();
       host.waitEvent(Math.max(0, ms));
       return 0;
     },
@@ -106,12 +117,14 @@ export function createHardware(host: HardwareHost): Hardware {
     },
     lock_new: () => Atomics.add(ctrl, CTRL.NEXT_LOCK, 1),
     lock_acquire(id: number, ms: number) {
+      host.safePoint();
       const s = slot(id);
       if (Atomics.compareExchange(locks, s, 0, 1) === 0) return 1;
       if (ms > 0 && !host.kbdPending()) Atomics.wait(locks, s, 1, ms);
       return Atomics.compareExchange(locks, s, 0, 1) === 0 ? 1 : 0;
     },
     lock_release(id: number) {
+      host.safePoint();
       const s = slot(id);
       const was = Atomics.exchange(locks, s, 0);
       Atomics.notify(locks, s, 1);
@@ -143,7 +156,15 @@ export function createHardware(host: HardwareHost): Hardware {
       if (v >= 0) Atomics.store(ctrl, CTRL.WRITABLE, v ? 1 : 0);
       return Atomics.load(ctrl, CTRL.WRITABLE);
     },
-    unique_id: () => createHash('sha256').update(`virtual:${host.name}`).digest('hex').slice(0, 16),
+    unique_id: () => createHash('sha256').update(`virtual:${name}`).digest('hex').slice(0, 16),
   };
-  return hw;
+  return {
+    hw,
+    bind(shared, boardName) {
+      ctrl = new Int32Array(shared.ctrl);
+      pins = new Int32Array(shared.pins);
+      locks = new Int32Array(shared.locks);
+      name = boardName;
+    },
+  };
 }

@@ -1,11 +1,19 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ByteRing, createOutputRing } from './shared';
-import type { KbdWord, ToHost, ToWorker, WorkerInit } from './protocol';
+import type { BoardBinding, KbdWord, ToHost, ToWorker, WorkerInit } from './protocol';
+
+/**
+ * V8 limits for an interpreter's worker. The JavaScript side only glues the port to the host: a
+ * small young generation keeps an idle worker about 1 MiB smaller (measured); the old generation and
+ * the stack keep their defaults (deep Python recursion runs on the worker's native stack).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1 };
 
 /**
  * The host's handle on one interpreter worker: its messages, its readiness, and a view of its shared
- * memory through which a Ctrl-C is delivered to a running busy loop.
+ * memory through which a Ctrl-C is delivered to a running busy loop. A worker boots for no board in
+ * particular (a spare, see spares.ts); attach() then binds it to one.
  */
 export class Interpreter {
   readonly worker: Worker;
@@ -14,14 +22,15 @@ export class Interpreter {
   heapBytes = 0;
   private kbd: KbdWord[] = [];
   private dead = false;
+  private onMessage: ((from: Interpreter, m: ToHost) => void) | undefined;
+  /** why the worker died before it was attached (a spare that failed) */
+  private early: ToHost | undefined;
 
-  /** what the worker printed and the host has not read yet */
-  readonly output: ByteRing;
+  /** what the worker printed and the host has not read yet (set by attach) */
+  output: ByteRing | undefined;
 
-  constructor(base: Omit<WorkerInit, 'outRing'>, onMessage: (from: Interpreter, m: ToHost) => void) {
-    const init: WorkerInit = { ...base, outRing: createOutputRing() };
-    this.output = new ByteRing(init.outRing);
-    this.worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: init });
+  constructor(init: WorkerInit, label: string) {
+    this.worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: init, resourceLimits: WORKER_LIMITS });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (m: ToHost) => {
         if (m.t === 'ready') {
@@ -30,32 +39,54 @@ export class Interpreter {
           this.heapBytes = m.heapBytes;
           resolve();
         } else if (m.t === 'fatal') {
-          reject(new Error(`virtual:${init.name}: the MicroPython interpreter failed to start: ${m.message}`));
+          reject(new Error(`${label}: the MicroPython interpreter failed to start: ${m.message}`));
         }
-        if (this.dead) return;
-        // Output written before this message was posted reaches the host first.
-        if (this.output.available() > 0) onMessage(this, { t: 'out' });
-        onMessage(this, m);
+        this.deliver(m);
       });
       this.worker.on('error', (e) => {
-        reject(new Error(`virtual:${init.name}: interpreter worker crashed: ${e.message}`));
-        if (!this.dead) onMessage(this, { t: 'fatal', message: `the interpreter crashed: ${e.message}` });
+        reject(new Error(`${label}: interpreter worker crashed: ${e.message}`));
+        this.deliver({ t: 'fatal', message: `the interpreter crashed: ${e.message}` });
       });
       this.worker.on('exit', (code) => {
-        reject(new Error(`virtual:${init.name}: interpreter worker exited (${code}) before it was ready`));
-        if (!this.dead) onMessage(this, { t: 'fatal', message: `the interpreter worker exited (${code})` });
+        reject(new Error(`${label}: interpreter worker exited (${code}) before it was ready`));
+        this.deliver({ t: 'fatal', message: `the interpreter worker exited (${code})` });
         this.dead = true;
       });
     });
     this.ready.catch(() => undefined);
+  }
+
+  get isDead(): boolean {
+    return this.dead || this.early !== undefined;
+  }
+
+  private deliver(m: ToHost): void {
+    if (this.dead) return;
+    if (!this.onMessage) {
+      if (m.t === 'fatal') this.early = m;
+      return;
+    }
+    // Output written before this message was posted reaches the host first.
+    if (this.output && this.output.available() > 0) this.onMessage(this, { t: 'out' });
+    this.onMessage(this, m);
+  }
+
+  /** Binds the (booted) worker to a board: from now on its messages go to onMessage. */
+  attach(board: Omit<BoardBinding, 'outRing'>, onMessage: (from: Interpreter, m: ToHost) => void): void {
+    const outRing = createOutputRing();
+    this.output = new ByteRing(outRing);
+    this.onMessage = onMessage;
+    this.worker.ref();
+    this.post({ t: 'attach', board: { ...board, outRing } });
     this.watchOutput(() => onMessage(this, { t: 'out' }));
+    if (this.early) onMessage(this, this.early);
   }
 
   /** Hands on output each time the worker tells of it (see ByteRing.whenTold). */
   private watchOutput(onOutput: () => void): void {
     const next = (): void => {
       if (this.dead) return;
-      void this.output.whenTold().then(() => {
+      void this.output!.whenTold().then(() => {
         if (this.dead) return;
         // Reading clears the told flag before it takes the bytes: a write racing with it tells again.
         onOutput();
@@ -88,17 +119,19 @@ export class Interpreter {
 
   /** Everything the worker printed since the last call. */
   readOutput(): Uint8Array {
+    if (!this.output) return new Uint8Array(0);
     this.output.clearNotify();
     return this.output.takeAll();
   }
 
+  /** The worker's wasm memory as reserved (not all of it is resident) plus its JavaScript heap at boot. */
   get bytes(): number {
     return this.memory ? this.memory.buffer.byteLength + this.heapBytes : 0;
   }
 
   terminate(): Promise<void> {
     this.dead = true;
-    this.output.tell(); // ends watchOutput's wait
+    this.output?.tell(); // ends watchOutput's wait
     return this.worker.terminate().then(() => undefined, () => undefined);
   }
 }

@@ -24,7 +24,17 @@ export class Output {
   /** bytes to write just before a chunk, by its start (CircuitPython's title before a prompt) */
   prefix: ((chunk: Uint8Array) => Uint8Array | undefined) | undefined;
 
-  constructor(private readonly ring: ByteRing) {}
+  /** the ring to the host; until a board is attached, output stays pending (a spare is muted anyway) */
+  ring: ByteRing | undefined;
+
+  /** Back to how a fresh interpreter's output starts (an in-place soft reset). */
+  reset(): void {
+    this.muted = false;
+    this.lastCR = false;
+    this.captured = [];
+    this.drop = [];
+    this.prefix = undefined;
+  }
 
   write(bytes: Uint8Array): void {
     const before = this.prefix?.(bytes);
@@ -81,6 +91,7 @@ export class Output {
 
   /** Publishes pending bytes; waits while the host has not read earlier ones and the ring is full. */
   flush(): void {
+    if (!this.ring) return;
     let from = 0;
     while (from < this.pendingLen) {
       const n = this.ring.put(this.pending.subarray(from, this.pendingLen));

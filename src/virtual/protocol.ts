@@ -3,12 +3,17 @@ import type { BoardProfile } from './profile';
 
 /** Messages between the host and a board's workers. */
 
+/** What a worker boots with: nothing of any one board, so a booted spare serves any board of its profile. */
 export interface WorkerInit {
   wasm: { module: WebAssembly.Module; initialPages: number; maximumPages: number };
+  profile: BoardProfile;
+}
+
+/** The board a booted worker then works for (see Attach). */
+export interface BoardBinding {
   shared: BoardShared;
   fsDir: string;
   name: string;
-  profile: BoardProfile;
   /** this worker's output ring (see Output) */
   outRing: SharedArrayBuffer;
 }
@@ -19,6 +24,8 @@ export interface KbdWord { addr: number; before: number; after: number }
 export type ReplMode = 'raw' | 'friendly';
 
 export type ToWorker =
+  /** work for this board from now on: its shared memory, files and output ring */
+  | { t: 'attach'; board: BoardBinding }
   /**
    * become the board's main interpreter; greeting: print the banner of mode, or nothing;
    * power: a power-on or hard reset (CircuitPython runs boot.py then)
@@ -35,6 +42,10 @@ export type ToHost =
   /** the parent's memory at start_new_thread, and its C stack pointer then */
   | { t: 'fork'; ident: number; snapshot: ArrayBuffer; sp: number }
   | { t: 'exit'; ident: number }
-  /** kind 0: soft reset (Ctrl-D, machine.soft_reset), 1: machine.reset() */
-  | { t: 'reset'; kind: number; mode: ReplMode }
+  /**
+   * kind 0: soft reset (Ctrl-D, machine.soft_reset), 1: machine.reset(). inPlace: the worker has
+   * put its interpreter back as it was after boot and waits for 'activate'; otherwise it waits to be
+   * terminated and a fresh interpreter takes over.
+   */
+  | { t: 'reset'; kind: number; mode: ReplMode; inPlace: boolean }
   | { t: 'fatal'; message: string };

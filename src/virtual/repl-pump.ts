@@ -23,7 +23,8 @@ export interface PumpDeps {
   markSeen(): void;
   /** when a Timer may be due (Date.now() ms), and a setter for it from the poll result */
   nextTimer: { get(): number; set(at: number): void };
-  onSoftReset(mode: ReplMode): void;
+  /** leaves the REPL for a soft reset (it throws: the worker resets the interpreter) */
+  onSoftReset(mode: ReplMode): never;
 }
 
 const RAW_BANNER = 'raw REPL; CTRL-B to exit\r\n>';
@@ -162,7 +163,6 @@ export class ReplPump {
     }
     if (r & 0x100) {
       this.d.onSoftReset(this.mode);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // the host terminates this worker
     }
     out.flush();
     if (this.lateCtrlC) {
@@ -176,7 +176,6 @@ export class ReplPump {
     this.waitKey = false;
     if (b === 4) {
       this.d.onSoftReset('friendly');
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // the host terminates this worker
     }
     this.d.out.write(utf8(CP_BANNER));
     this.d.out.flush();

@@ -1,9 +1,10 @@
 /**
- * One MicroPython interpreter in a worker thread. A worker boots into a pristine interpreter and waits
- * as a spare; the host then either activates it as the board's main interpreter (it runs the REPL on
- * bytes from the shared ring until it is terminated) or forks a thread into it (it copies the parent's
- * memory and runs the thread's function). Work runs synchronously here, so the host's event loop never
- * waits on board code.
+ * One MicroPython interpreter in a worker thread. A worker boots into a pristine interpreter for no
+ * board in particular and waits as a spare; the host attaches it to a board and then either activates
+ * it as the board's main interpreter (it runs the REPL on bytes from the shared ring; a soft reset
+ * puts it back as it was after boot, and it waits to be activated again) or forks a thread into it
+ * (it copies the parent's memory and runs the thread's function). Work runs synchronously here, so
+ * the host's event loop never waits on board code.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -11,13 +12,14 @@ import * as v8 from 'node:v8';
 import { MJS_PATH } from './wasm-binary';
 import { linuxErrno } from './errno';
 import { createHostFs } from './hostfs';
-import { ByteRing, CTRL } from './shared';
+import { ByteRing, CTRL, type BoardShared } from './shared';
 import { createHardware } from './hardware';
 import { Output } from './output';
 import { ReplPump } from './repl-pump';
 import { bootstrap } from './bootstrap';
 import { createCollector, type Collector } from './collector';
-import type { WorkerInit, ToHost, ToWorker, KbdWord } from './protocol';
+import { BootImage, guardFinalizers, heapBreak, loadMemory } from './snapshot';
+import type { BoardBinding, WorkerInit, ToHost, ToWorker, KbdWord, ReplMode } from './protocol';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const init = workerData as WorkerInit;
@@ -32,8 +34,10 @@ const port = parentPort!;
 const post = (m: ToHost, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer as any);
 
 const memory = new WebAssembly.Memory({ initial: init.wasm.initialPages, maximum: init.wasm.maximumPages, shared: true });
-const ctrl = new Int32Array(init.shared.ctrl);
-const out = new Output(new ByteRing(init.outRing));
+/** The board this worker works for, from 'attach' on; until then the control block is a stand-in. */
+let board: BoardBinding | undefined;
+let ctrl: Int32Array<ArrayBufferLike> = new Int32Array(CTRL.SIZE);
+const out = new Output();
 let exportsRef: any;
 let imports: any;
 let mem32 = new Int32Array(memory.buffer);
@@ -56,6 +60,20 @@ const PYSTACK_WORDS = 8192;
 
 /** Bytes a forked thread leaves between its first frame and the parent's frames (see runThread). */
 const STACK_GAP = 256;
+
+/**
+ * Memory in use beyond the boot image past which a soft reset takes a fresh worker rather than
+ * resetting in place: the pages a big program wrote stay resident in this one.
+ */
+const RESET_IN_PLACE_MAX = 8 << 20;
+
+/** Calls from Python into the hardware module between two collections at most (see safePoint). */
+const SAFE_POINTS_PER_GC = 1024;
+
+/** Thrown to leave the interpreter's frames for a soft reset (caught where the REPL was started). */
+class ResetSignal {
+  constructor(readonly kind: number, readonly mode: ReplMode) {}
+}
 
 /** Bytes on stdin for code running in this interpreter; only the main interpreter has one. */
 let stdinRing: ByteRing | undefined;
@@ -211,9 +229,12 @@ function wrapImports(imp: any): void {
   };
 }
 
-/** Finds the words mp_sched_keyboard_interrupt() writes, so the host can do the same from outside. */
-function probeKbd(): KbdWord[] {
-  const before = new Int32Array(memory.buffer).slice();
+/**
+ * Finds the words mp_sched_keyboard_interrupt() writes, so the host can do the same from outside.
+ * image: the memory in use as it is now (the boot image), which the probe leaves it as.
+ */
+function probeKbd(image: Uint8Array): KbdWord[] {
+  const before = new Int32Array(image.buffer, image.byteOffset, image.byteLength >> 2);
   exportsRef.mp_sched_keyboard_interrupt();
   const now = new Int32Array(memory.buffer);
   const words: KbdWord[] = [];
@@ -240,15 +261,17 @@ async function main(): Promise<void> {
   const profile = init.profile;
   const mp = await loadMicroPython({ linebuffer: false, heapsize: profile.heapBytes, pystack: PYSTACK_WORDS, stdout: () => undefined });
   const FS = mp.FS;
+  const nextGeneration = guardFinalizers(exportsRef);
+  // The board's folder is mounted here when the worker is attached to a board.
   FS.mkdir('/flash');
   // CircuitPython's filesystem is read-only to code until boot.py remounts it (the flag is board-wide).
   const readOnly = profile.name === 'circuitpython' ? () => Atomics.load(ctrl, CTRL.WRITABLE) === 0 : undefined;
-  FS.mount(createHostFs(FS, readOnly), { root: init.fsDir }, '/flash');
   let collector: Collector | undefined;
+  let top: () => number = () => memory.buffer.byteLength;
+  let sinceCollect = 0;
+  let collectedTop = Infinity;
 
-  const hw = createHardware({
-    shared: init.shared,
-    name: init.name,
+  const { hw, bind } = createHardware({
     post,
     waitEvent,
     markSeen,
@@ -256,16 +279,29 @@ async function main(): Promise<void> {
     fork(ident: number) {
       out.flush();
       const sp: number = exportsRef.emscripten_stack_get_current();
-      const snapshot = new Uint8Array(memory.buffer).slice().buffer;
+      const snapshot = new Uint8Array(memory.buffer, 0, top()).slice().buffer;
       post({ t: 'fork', ident, snapshot, sp }, [snapshot]);
     },
     reset(kind: number) {
+      if (pump) throw new ResetSignal(kind, pump.mode);
+      // A thread's machine.reset(): the host resets only for the main interpreter; this one waits.
       out.flush();
-      post({ t: 'reset', kind, mode: pump ? pump.mode : 'friendly' });
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // the host terminates this worker
+      post({ t: 'reset', kind, mode: 'friendly', inPlace: false });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
     },
     gcNow() {
       collector?.collect();
+      sinceCollect = 0;
+      collectedTop = top();
+    },
+    safePoint() {
+      // A thread never returns to the REPL, where the port collects: one that prints flat out filled
+      // its 64 MiB in about a second and died in the interpreter (issue #16). Collect when the heap
+      // has grown since the last collection, or after every so many of these points.
+      if (++sinceCollect < SAFE_POINTS_PER_GC && top() <= collectedTop) return;
+      sinceCollect = 0;
+      collector?.collect();
+      collectedTop = top();
     },
     memory,
   });
@@ -273,7 +309,8 @@ async function main(): Promise<void> {
   out.muted = true;
   const py = bootstrap(mp, profile);
   collector = createCollector(mp, exportsRef, memory, PYSTACK_WORDS * 4);
-  kbd = probeKbd();
+  top = heapBreak(exportsRef, memory);
+  collectedTop = top();
   callbacks = {
     poll: () => py.idlePoll(),
     nextTimerAt: () => hw.nextTimerAt,
@@ -282,29 +319,75 @@ async function main(): Promise<void> {
   mp.replInit();
   const banner = out.takeCaptured().replace(/^\r\n/, '');
   out.muted = false;
+  const image = new BootImage(exportsRef, memory, FS, top, nextGeneration);
+  kbd = probeKbd(image.bytes);
   let pump: ReplPump | undefined;
 
   port.on('message', (m: ToWorker) => {
-    if (m.t === 'activate') {
-      stdinRing = new ByteRing(init.shared.ring);
-      if (m.power && profile.name === 'circuitpython') {
-        out.muted = true;
-        try { py.runBootPy(); } catch { /* boot.py's errors go to boot_out.txt on a board */ }
-        out.takeCaptured();
-        out.muted = false;
+    if (m.t === 'attach') {
+      board = m.board;
+      ctrl = new Int32Array(board.shared.ctrl);
+      out.ring = new ByteRing(board.outRing);
+      bind(board.shared, board.name);
+      FS.mount(createHostFs(FS, readOnly), { root: board.fsDir }, '/flash');
+    } else if (m.t === 'activate') {
+      try {
+        activate(m.mode, m.greeting, m.power);
+      } catch (e) {
+        if (!(e instanceof ResetSignal)) throw e;
+        softReset(e);
       }
-      pump = new ReplPump({
-        mp, out, ring: stdinRing, ctrl, banner, profile: profile.name, rawPaste: profile.rawPaste, kbdPending,
-        clearKbd: () => { for (const w of kbd) Atomics.compareExchange(memWords(), w.addr >> 2, w.after, w.before); },
-        idlePoll: () => py.idlePoll(), waitEvent, markSeen,
-        nextTimer: { get: () => hw.nextTimerAt, set: (at) => { hw.nextTimerAt = at; } },
-        onSoftReset: (mode) => { out.flush(); post({ t: 'reset', kind: 0, mode }); },
-      });
-      pump.run(m.mode, m.greeting);
     } else if (m.t === 'fork') {
       runThread(m.ident, m.snapshot, m.sp);
     }
   });
+
+  function activate(mode: ReplMode, greeting: boolean, power: boolean): never {
+    const shared: BoardShared = board!.shared;
+    stdinRing = new ByteRing(shared.ring);
+    // A Ctrl-C the host sent to the interpreter before this reset is not one for the next.
+    for (const w of kbd) Atomics.compareExchange(memWords(), w.addr >> 2, w.after, w.before);
+    if (power && profile.name === 'circuitpython') {
+      out.muted = true;
+      try {
+        py.runBootPy();
+      } catch (e) {
+        if (e instanceof ResetSignal) throw e;
+        /* boot.py's errors go to boot_out.txt on a board */
+      }
+      out.takeCaptured();
+      out.muted = false;
+    }
+    pump = new ReplPump({
+      mp, out, ring: stdinRing, ctrl, banner, profile: profile.name, rawPaste: profile.rawPaste, kbdPending,
+      clearKbd: () => { for (const w of kbd) Atomics.compareExchange(memWords(), w.addr >> 2, w.after, w.before); },
+      idlePoll: () => py.idlePoll(), waitEvent, markSeen,
+      nextTimer: { get: () => hw.nextTimerAt, set: (at) => { hw.nextTimerAt = at; } },
+      onSoftReset: (m) => { throw new ResetSignal(0, m); },
+    });
+    return pump.run(mode, greeting);
+  }
+
+  /**
+   * The REPL's Ctrl-D, machine.soft_reset() or machine.reset(): the frames that ran are left (the
+   * signal unwound them), the interpreter is put back as it was after boot, and the host activates
+   * it again. After a program that grew the heap far, the host takes a fresh worker instead.
+   */
+  function softReset(sig: ResetSignal): void {
+    Atomics.store(ctrl, CTRL.EXEC, 0);
+    out.flush();
+    pump = undefined;
+    if (image.growth() > RESET_IN_PLACE_MAX) {
+      post({ t: 'reset', kind: sig.kind, mode: sig.mode, inPlace: false });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // the host terminates this worker
+    }
+    image.restore();
+    out.reset();
+    hw.nextTimerAt = Infinity;
+    lastPollGen = -1;
+    seenWake = undefined;
+    post({ t: 'reset', kind: sig.kind, mode: sig.mode, inPlace: true });
+  }
 
   /**
    * The copied memory holds the parent's interpreter in the middle of a call: its nlr_top and its list
@@ -315,18 +398,18 @@ async function main(): Promise<void> {
    * (a wasm trap that lost the rest of its output and its "Unhandled exception" report).
    */
   function runThread(ident: number, snapshot: ArrayBuffer, sp: number): void {
-    const snap = new Uint8Array(snapshot);
-    if (snap.length > memory.buffer.byteLength) imports.env.emscripten_resize_heap(snap.length);
-    new Uint8Array(memory.buffer).set(snap);
-    const top: number = exportsRef.emscripten_stack_get_current();
+    loadMemory(memory, new Uint8Array(snapshot), top, (n) => imports.env.emscripten_resize_heap(n));
+    nextGeneration();
+    const stackTop: number = exportsRef.emscripten_stack_get_current();
     exportsRef._emscripten_stack_restore((sp - STACK_GAP) & ~15);
     try {
       py.childMain(ident);
     } catch (e) {
       // The thread's own exceptions are reported in Python (child_main); this is the interpreter failing.
-      out.text(`virtual:${init.name}: thread ${ident} crashed in the interpreter (${(e as Error).message}); the board goes on without it\n`);
+      const why = e instanceof Error ? e.message : e instanceof ResetSignal ? 'a reset is for the main thread' : String(e);
+      out.text(`virtual:${board?.name}: thread ${ident} crashed in the interpreter (${why}); the board goes on without it\n`);
     } finally {
-      exportsRef._emscripten_stack_restore(top);
+      exportsRef._emscripten_stack_restore(stackTop);
       out.flush();
       post({ t: 'exit', ident });
     }

@@ -1,0 +1,153 @@
+/**
+ * An interpreter's state as it was just after boot, and the part of its memory that is in use.
+ *
+ * A soft reset puts the worker's interpreter back as it was after boot (its memory up to the heap's
+ * break, the C stack pointer, and the JavaScript side that the port keeps beside its memory: the
+ * tables of proxies between Python and JavaScript objects, open files, the current folder) instead
+ * of swapping in a second booted worker: a reset costs about a millisecond and no board needs a
+ * spare of its own. A thread start copies only the memory in use, not the whole 16 MiB: the pages
+ * that a copy writes become resident, zeros or not.
+ */
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const PAGE = 65536;
+/** what a malloc takes from the top of the heap at boot to see which word moves with it: the break stays there (malloc does not give memory back), so it is small */
+const PROBE_BYTES = 128 << 10;
+
+/**
+ * The end of the memory in use: the heap's break (Emscripten's sbrk). Below it lie the C stack,
+ * static data and malloc's heap (the GC heap and its extra areas are malloc'd); above it nothing was
+ * ever written. The break is a static word, found at boot as the highest of those that grow by what a
+ * large malloc takes from the top; where none is found, the whole memory counts as in use.
+ */
+export function heapBreak(exportsRef: any, memory: WebAssembly.Memory): () => number {
+  const stackBase: number = exportsRef.emscripten_stack_get_base();
+  const probe: number = exportsRef.malloc(4);
+  exportsRef.free(probe);
+  const size = memory.buffer.byteLength;
+  let w = new Int32Array(memory.buffer);
+  const seen: [number, number][] = [];
+  for (let i = stackBase >> 2; i < probe >> 2; i++) if (w[i] >= probe && w[i] <= size) seen.push([i, w[i]]);
+  const big: number = exportsRef.malloc(PROBE_BYTES);
+  w = new Int32Array(memory.buffer);
+  const moved = big ? seen.filter(([i, v]) => w[i] - v >= PROBE_BYTES) : [];
+  if (big) exportsRef.free(big);
+  if (moved.length === 0) return () => memory.buffer.byteLength;
+  // malloc's top chunk moves too, and lies below the break: the break is the highest of them.
+  const at = moved.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  return () => {
+    const end = memory.buffer.byteLength;
+    const brk = new Int32Array(memory.buffer, at * 4, 1)[0];
+    return Math.min(end, Math.ceil(brk / PAGE) * PAGE);
+  };
+}
+
+/** The port's JavaScript-side proxy tables (globals of the worker, see proxy_js_init in the port). */
+interface ProxyTables {
+  ref: unknown[];
+  next: number;
+  refMap: Map<unknown, number>;
+  map: Map<number, unknown>;
+  existing: unknown[];
+}
+
+const g = globalThis as any;
+
+function saveProxies(): ProxyTables {
+  return {
+    ref: [...g.proxy_js_ref], next: g.proxy_js_ref_next, refMap: new Map(g.proxy_js_ref_map),
+    map: new Map(g.proxy_js_map), existing: [...g.proxy_js_existing],
+  };
+}
+
+function restoreProxies(t: ProxyTables): void {
+  g.proxy_js_ref = [...t.ref];
+  g.proxy_js_ref_next = t.next;
+  g.proxy_js_ref_map = new Map(t.refMap);
+  g.proxy_js_map = new Map(t.map);
+  g.proxy_js_existing = [...t.existing];
+}
+
+/**
+ * Python objects that JavaScript holds are freed in the port when their JavaScript proxy is
+ * collected. One made before a reset (or, in a thread, by its own boot) must not free what the
+ * memory now uses for something else: the registry drops callbacks of an earlier generation.
+ * Installed right after load, before the boot makes any proxy; returns what starts a generation.
+ */
+export function guardFinalizers(exportsRef: any): () => void {
+  let gen = 0;
+  const registry = new FinalizationRegistry((held: { id: number; gen: number }) => {
+    if (held.gen !== gen) return;
+    g.proxy_js_map.delete(held.id);
+    exportsRef.proxy_c_free_obj(held.id);
+  });
+  g.pyProxyFinalizationRegistry = { register: (obj: object, id: number) => registry.register(obj, { id, gen }) };
+  return () => { gen++; };
+}
+
+export class BootImage {
+  private readonly image: Uint8Array;
+  private readonly sp: number;
+  private readonly proxies: ProxyTables;
+  private readonly fds: Set<number>;
+  private readonly cwd: string;
+
+  /**
+   * Takes the image now: call it at the top level (no call into the port running). nextGeneration
+   * comes from guardFinalizers.
+   */
+  constructor(private readonly exportsRef: any, private readonly memory: WebAssembly.Memory, private readonly FS: any,
+    private readonly top: () => number, private readonly nextGeneration: () => void) {
+    this.image = new Uint8Array(memory.buffer, 0, top()).slice();
+    this.sp = exportsRef.emscripten_stack_get_current();
+    this.proxies = saveProxies();
+    this.fds = new Set(this.streams().map((s) => s.fd));
+    this.cwd = FS.cwd();
+  }
+
+  /** The image's bytes, for a comparison against what the memory holds now. */
+  get bytes(): Uint8Array {
+    return this.image;
+  }
+
+  /** Memory in use beyond the image: past a limit, a fresh worker is the better reset (RSS stays). */
+  growth(): number {
+    return this.top() - this.image.length;
+  }
+
+  /**
+   * Puts the interpreter back as it was at the image; whatever ran is abandoned (the caller has
+   * unwound its JavaScript frames).
+   */
+  restore(): void {
+    const now = this.top();
+    const m = new Uint8Array(this.memory.buffer);
+    m.set(this.image);
+    if (now > this.image.length) m.fill(0, this.image.length, now);
+    this.exportsRef._emscripten_stack_restore(this.sp);
+    this.nextGeneration();
+    restoreProxies(this.proxies);
+    for (const s of this.streams()) {
+      if (this.fds.has(s.fd)) continue;
+      try { this.FS.close(s); } catch { /* a file the host removed meanwhile */ }
+    }
+    this.FS.chdir(this.cwd);
+  }
+
+  private streams(): any[] {
+    return (this.FS.streams as any[]).filter((s) => s);
+  }
+}
+
+/**
+ * Copies a parent's memory (taken up to its break) into this interpreter's: pages above the copy
+ * that this interpreter's own boot wrote are zeroed, as they are in the parent.
+ */
+export function loadMemory(memory: WebAssembly.Memory, snap: Uint8Array, top: () => number, grow: (bytes: number) => void): void {
+  const own = top();
+  if (snap.length > memory.buffer.byteLength) grow(snap.length);
+  const m = new Uint8Array(memory.buffer);
+  m.set(snap);
+  if (own > snap.length) m.fill(0, snap.length, own);
+}
