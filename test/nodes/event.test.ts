@@ -5,10 +5,12 @@
  * a 1 kHz timer for 5 s with the event loop's lag.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
 import { getVirtualBoard } from '../../src/virtual';
-import { catcher, connected, deploy, device, load, message, messageWhere, node, roundTrip, sink, unload, virtualPort, type FlowNode, type Msg } from '../support/nr';
+import { catcher, connected, deploy, device, load, message, messageWhere, node, roundTrip, sink, statusOf, unload, virtualPort, type FlowNode, type Msg } from '../support/nr';
 
 const z = 'tab';
 const port = virtualPort('event');
@@ -144,3 +146,26 @@ async function waitFor(cond: () => Promise<boolean>, what: string, ms = 10000): 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
   }
 }
+
+test('example 10: its event node, on its own board, sends the button and the timer and switches off', { timeout: 30000 }, async () => {
+  const file = path.join(__dirname, '..', '..', '..', 'examples', '10 - Events - button and timer.json');
+  const example = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
+  const ev = example.find((n) => n.type === 'belay-event')!;
+  const dev = example.find((n) => n.type === 'belay-device')!;
+  const examplePort = virtualPort('example');
+  await deploy([
+    { id: z, type: 'tab', label: 'event' },
+    { ...dev, port: examplePort },
+    { ...ev, z, wires: [['example-out']] },
+    { ...sink('example-out'), z },
+  ]);
+  await messageWhere('example-out', (m) => m.topic === 'timer', 10000);
+  const press = messageWhere('example-out', (m) => m.topic === 'button');
+  getVirtualBoard(examplePort.slice('virtual:'.length)).pins.drive(14, 0);
+  assert.equal((await press).payload, 0, 'pressed: GPIO14 reads 0');
+  node(ev.id).receive({ enable: false });
+  await statusOf(ev.id, (st) => st.text === 'off');
+  node(ev.id).receive({ enable: true });
+  await messageWhere('example-out', (m) => m.topic === 'timer', 10000);
+  await deploy(full());
+});

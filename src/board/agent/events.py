@@ -2,12 +2,12 @@
 # runs in its own copy of the globals, where emit() is bound to the node and Pin / Timer remember
 # what they made, so that switching the node off can silence its IRQs and stop its timers.
 #
-# emit() only stores into a preallocated ring (no allocation: safe in a hard IRQ), then flushes
-# (from a hard IRQ: through the scheduler); the flush writes one V frame per entry:  V<node> (value, topic, ticks_ms,
-# dropped). A full ring drops its oldest entry and counts it for that entry's node. Frames are never
-# written inside another: _bout is wrapped with a busy flag, and what arrives meanwhile waits in the
-# ring until the frame is out. An error in a callback (or in the node's code) is a V frame with a
-# (type, message, traceback) body.
+# emit() stores into a preallocated ring (no allocation: safe in a hard IRQ), then flushes at
+# once, or from a hard IRQ through the scheduler. The flush writes one V frame per entry:
+# V<node> (value, topic, ticks_ms, dropped). A full ring drops its oldest entry and counts it for
+# that entry's node. Frames are never written inside another: _bout is wrapped with a busy flag,
+# and what arrives meanwhile waits in the ring until the frame is out. An error in a callback is
+# a V frame with a (type, message, traceback) body.
 import sys
 try:
     from time import ticks_ms as _bvms
@@ -76,7 +76,7 @@ def _bvclk():
 
 
 def _bvput(n, v, t):
-    # no allocation from here to the schedule() call: this may run in a hard IRQ
+    # allocates nothing (this may run in a hard IRQ); _bvkick tells which it is
     global _bvh, _bvc, _bvpd
     if n not in _bvon:
         return
