@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Link } from './link/link';
+import { LinkError, type Link } from './link/link';
 import { createLink } from './link';
 import { RawRepl, ProtocolError } from './raw-repl';
 import { agentPart, defaultStartup } from './agent';
@@ -126,7 +126,7 @@ export class Device extends EventEmitter implements DeviceApi {
       try {
         await link.open();
       } catch (e) {
-        this.absent = /ENOENT|no such file|not found|does not exist|cannot find/i.test(errorText(e));
+        this.absent = (e instanceof LinkError && e.reason === 'missing') || /ENOENT|no such file|not found|does not exist|cannot find/i.test(errorText(e));
         throw e;
       }
       this.absent = false;

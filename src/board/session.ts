@@ -539,9 +539,11 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  * are the user's when the request ran user code through eval/exec (boards without compile, and
  * exec mode): they are named `file` then; otherwise they are the host's call expression.
  */
+const AGENT_FILES = /^belay-(info|core|exec|threads|fnv_viper|fnv|sync|sync_flat|events)$/;
+
 export function cleanTraceback(tb: string, file?: string): string {
   const text = remapTraceback(tb, (f) => {
-    if (/^belay-[a-z_]+$/.test(f.file)) return false;
+    if (AGENT_FILES.test(f.file)) return false;
     if (f.file !== '<stdin>' && f.file !== '<string>') return null;
     if (f.fn !== undefined && /^_b[A-Za-z]*$/.test(f.fn)) return false;
     if (f.file === '<stdin>') return f.fn === '<module>' ? false : null;

@@ -115,3 +115,22 @@ test('SerialLink.open() on a missing path rejects with a LinkError naming the pa
   assert.equal(link.isOpen, false);
   await link.close();
 });
+
+test('SerialLink.open() waits for a port another link is closing, and names a port that stays busy', { timeout: 20000 }, async () => {
+  const pair = await openPtyPair();
+  try {
+    const first = new SerialLink(pair.b);
+    await first.open();
+    const second = new SerialLink(pair.b);
+    // while the first holds the port the second tries again; the first closes: the second gets it
+    const opening = second.open();
+    setImmediate(() => { void first.close(); });
+    await opening;
+    assert.equal(second.isOpen, true);
+    const third = new SerialLink(pair.b);
+    await assert.rejects(third.open(), (e: unknown) => e instanceof LinkError && /another program has the port open/.test(e.message));
+    await second.close();
+  } finally {
+    await pair.kill();
+  }
+});

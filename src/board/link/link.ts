@@ -35,7 +35,8 @@ export interface LinkOptions {
 
 /** Error raised when a link cannot be opened or dies; `board` names the port. */
 export class LinkError extends Error {
-  constructor(public readonly board: string, message: string) {
+  /** `missing`: the port is not there at all (no such device or host), as opposed to not answering */
+  constructor(public readonly board: string, message: string, public readonly reason?: 'missing') {
     super(`${board}: ${message}`);
     this.name = 'LinkError';
   }

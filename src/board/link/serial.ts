@@ -1,5 +1,5 @@
 import { SerialPortStream } from '@serialport/stream';
-import { BaseLink } from './base-link';
+import { BaseLink, sleep } from './base-link';
 import { serialBinding } from './serial-binding';
 import { LinkError, LinkOptions } from './link';
 
@@ -23,11 +23,17 @@ export class SerialLink extends BaseLink {
     // Leave DTR/RTS as the OS raises them on open (as mpremote does on Linux/macOS): pulsing them resets
     // ESP32 auto-reset circuits, and rp2/samd USB CDC only sends output while DTR is set. hupcl false
     // keeps them set on close too, so closing does not reset the board either.
-    const port = new SerialPortStream({ binding: serialBinding, path: this.path, baudRate, autoOpen: false, hupcl: false });
-    this.port = port;
-    await new Promise<void>((resolve, reject) => {
-      port.open((err) => (err ? reject(openError(this.path, err)) : resolve()));
-    });
+    let port!: SerialPortStream;
+    // A port this process closed a moment ago may stay locked while the binding lets go of it
+    // (a redeploy closes and reopens at once): try again for a second before calling it busy.
+    for (let attempt = 0; ; attempt++) {
+      port = new SerialPortStream({ binding: serialBinding, path: this.path, baudRate, autoOpen: false, hupcl: false });
+      this.port = port;
+      const err = await new Promise<Error | undefined>((resolve) => port.open((e) => resolve(e ?? undefined)));
+      if (!err) break;
+      if (attempt >= 10 || !/lock|temporarily unavailable/i.test(err.message)) throw openError(this.path, err);
+      await sleep(100);
+    }
     port.on('data', (chunk: Buffer) => this.received(chunk));
     port.on('close', (err?: Error | null) => this.ended(err ? lostError(this.path, err) : undefined));
     port.on('error', (err: Error) => {
@@ -61,22 +67,22 @@ export class SerialLink extends BaseLink {
   }
 }
 
-/** Turns an open failure into an error that says what to do about it. */
+/** Turns an open failure into an error that says what happened and what to do, naming the port once. */
 function openError(path: string, err: Error): LinkError {
   const text = err.message;
-  let hint: string;
   if (/no such file|ENOENT|cannot find|file not found/i.test(text)) {
-    hint = 'is the board plugged in? List the serial ports in the config dialog to pick the right one.';
-  } else if (/lock|busy|temporarily unavailable/i.test(text) || (process.platform === 'win32' && /access (is )?denied/i.test(text))) {
-    hint = 'another program has the port open (Thonny, mpremote, screen, a serial monitor): close it and retry.';
-  } else if (/permission denied|EACCES|access (is )?denied/i.test(text)) {
-    hint = process.platform === 'linux'
-      ? 'no permission: add your user to the dialout group (sudo usermod -aG dialout $USER), then log in again.'
-      : 'no permission to open the port.';
-  } else {
-    hint = 'check the port path and that the board is connected.';
+    return new LinkError(path, 'no such serial port (the path does not exist): is the board plugged in, and is this its path?', 'missing');
   }
-  return new LinkError(path, `cannot open serial port (${text}); ${hint}`);
+  if (/lock|busy|temporarily unavailable/i.test(text) || (process.platform === 'win32' && /access (is )?denied/i.test(text))) {
+    return new LinkError(path, 'the serial port is busy: another program has the port open (Thonny, mpremote, screen, a serial monitor); close it and retry.');
+  }
+  if (/permission denied|EACCES|access (is )?denied/i.test(text)) {
+    return new LinkError(path, process.platform === 'linux'
+      ? 'no permission to open the serial port: add your user to the dialout group (sudo usermod -aG dialout $USER), then log in again.'
+      : 'no permission to open the serial port.');
+  }
+  // the binding's own words, without the path it repeats
+  return new LinkError(path, `cannot open the serial port (${text.split(path).join('the port')}); check that the board is connected.`);
 }
 
 /** The port went away while open (unplugged, board reset into another USB mode, driver error). */
