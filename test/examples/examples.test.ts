@@ -13,7 +13,7 @@ import { startMosquitto, type Broker } from '../support/mosquitto';
 import {
   EditorComms, exampleFiles, projectRoot, readExample, startNodeRedServer, type DebugMessage, type FlowNode, type NodeRedServer,
 } from '../support/nodered-server';
-import { virtualPin, virtualPwmDuty, wipeVirtualBoards } from './virtual-pins';
+import { driveVirtualPin, virtualPin, virtualPwmDuty, wipeVirtualBoards } from './virtual-pins';
 
 /** The core MQTT nodes' status text is an i18n key the editor translates. */
 const MQTT_CONNECTED = /(^|\.)connected$/;
@@ -95,7 +95,7 @@ function assertVolts(v: unknown, what: string): void {
 
 describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
   test('every example is covered by a test below', () => {
-    const covered = ['01 -', '02 -', '03 -', '04 -', '05 -', '06 -', '07 -', '08 -', '09 -'];
+    const covered = ['01 -', '02 -', '03 -', '04 -', '05 -', '06 -', '07 -', '08 -', '09 -', '10 -'];
     for (const f of exampleFiles()) assert.ok(covered.some((c) => f.startsWith(c)), `no test for example "${f}"`);
   });
 
@@ -223,6 +223,32 @@ describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
     const files = await pressAndRead('list files', 'files') as Record<string, string[]>;
     assert.ok(files['/'].includes('sensors.py') && !files['/'].includes('README.md'), JSON.stringify(files));
     assert.deepEqual(files['/lib'], ['greeting.py']);
+    assert.deepEqual(unexpectedProblems(), []);
+  });
+
+  test('10 events: a button on GPIO14 and a timer send messages with no thread; switched off, nothing comes', { timeout: 90_000 }, async () => {
+    await deployExample('10 - Events - button and timer.json');
+    type Ev = { payload: unknown; topic: string; board_ms: number; time: number };
+    const events = (): Ev[] => shown('events').map((m) => m.value as Ev);
+    await comms.waitFor('a timer event', () => events().some((e) => e.topic === 'timer'));
+    const before = events().length;
+    driveVirtualPin('events', 14, 0);
+    await comms.waitFor('the button press', () => events().slice(before).some((e) => e.topic === 'button' && e.payload === 0));
+    driveVirtualPin('events', 14, 1);
+    await comms.waitFor('the button release', () => events().slice(before).some((e) => e.topic === 'button' && e.payload === 1));
+    for (const e of events()) {
+      assert.equal(typeof e.board_ms, 'number');
+      assert.ok(Math.abs(e.time - Date.now()) < 60_000, `msg.time is the host time of the event: ${e.time}`);
+    }
+    await press('switch off');
+    await waitUntilQuiet('events');
+    const off = events().length;
+    driveVirtualPin('events', 14, 0);
+    driveVirtualPin('events', 14, 1);
+    await waitUntilQuiet('events');
+    assert.equal(events().length, off, 'no button or timer event while switched off');
+    await press('switch on');
+    await comms.waitFor('events again after switching on', () => events().length > off);
     assert.deepEqual(unexpectedProblems(), []);
   });
 

@@ -1,6 +1,6 @@
 /**
  * The virtual boards the example flows run on, seen from the host: read a pin to check that a flow
- * really moved it, and wipe a board's filesystem so an example starts from a fresh board.
+ * really moved it, press a button wired to one, and wipe a board's filesystem so an example starts from a fresh board.
  * Node-RED runs inside the test process, so its virtual boards live in this process's registry
  * (the nodes load the same compiled file: Node.js resolves the user directory's symlink).
  */
@@ -17,6 +17,11 @@ function running(board: string) {
 /** The level (0/1) of `pin` on the running board `virtual:NAME`. */
 export async function virtualPin(board: string, pin: number): Promise<0 | 1> {
   return running(board).pins.get(pin).value;
+}
+
+/** Drives input `pin` of the running board `virtual:NAME` to `level`, as a button wired to it would. */
+export function driveVirtualPin(board: string, pin: number, level: 0 | 1): void {
+  running(board).pins.drive(pin, level);
 }
 
 /** The PWM duty (0..65535) on `pin`, or undefined when the pin is no PWM output. */
