@@ -19,6 +19,8 @@ export const CTRL = {
   EXEC: 4,
   /** CircuitPython: 1 once boot.py remounted the filesystem writable; cleared at power-on and hard reset */
   WRITABLE: 5,
+  /** workers waiting on WAKE: the host notifies only when one is (a notify is not cheap, see wake) */
+  SLEEPERS: 6,
   SIZE: 8,
 } as const;
 
@@ -39,7 +41,8 @@ export interface BoardShared {
   locks: SharedArrayBuffer;
 }
 
-const RING_HEADER = 12; // head (written), tail (read), notified flag: Int32 each; counts are mod 2^32
+// head (written), tail (read), notified flag, producers waiting for room: Int32 each; counts are mod 2^32
+const RING_HEADER = 16;
 const RING_SIZE = 1 << 18;
 const OUT_RING_SIZE = 1 << 16;
 
@@ -60,10 +63,25 @@ export function createShared(): BoardShared {
   return { ctrl, ring: new SharedArrayBuffer(RING_HEADER + RING_SIZE), pins, locks: new SharedArrayBuffer(LOCK_COUNT * 4) };
 }
 
-/** Wakes every worker of the board that waits for an event. */
+/**
+ * Wakes every worker of the board that waits for an event. V8 serves every Atomics.wait and notify
+ * of the process under one lock: with 32 boards, a notify per host write was a quarter of the host's
+ * time. A worker counts itself in SLEEPERS before it waits (see sleepUntilWake), so when none does,
+ * bumping WAKE is enough: a worker about to wait compares it and returns at once.
+ */
 export function wake(ctrl: Int32Array): void {
   Atomics.add(ctrl, CTRL.WAKE, 1);
-  Atomics.notify(ctrl, CTRL.WAKE);
+  if (Atomics.load(ctrl, CTRL.SLEEPERS) > 0) Atomics.notify(ctrl, CTRL.WAKE);
+}
+
+/** Waits (at most ms) for WAKE to move on from seen; the counterpart of wake(). */
+export function sleepUntilWake(ctrl: Int32Array, seen: number, ms: number): void {
+  Atomics.add(ctrl, CTRL.SLEEPERS, 1);
+  try {
+    Atomics.wait(ctrl, CTRL.WAKE, seen, ms);
+  } finally {
+    Atomics.sub(ctrl, CTRL.SLEEPERS, 1);
+  }
 }
 
 /**
@@ -74,7 +92,7 @@ export class ByteRing {
   private readonly idx: Int32Array;
   private readonly data: Uint8Array;
   constructor(buf: SharedArrayBuffer) {
-    this.idx = new Int32Array(buf, 0, 3);
+    this.idx = new Int32Array(buf, 0, 4);
     this.data = new Uint8Array(buf, RING_HEADER);
   }
 
@@ -120,13 +138,18 @@ export class ByteRing {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) out[i] = this.data[(tail + i) & (this.data.length - 1)];
     Atomics.store(this.idx, 1, head);
-    Atomics.notify(this.idx, 1);
+    if (Atomics.load(this.idx, 3) > 0) Atomics.notify(this.idx, 1);
     return out;
   }
 
   /** Producer: waits (at most ms) for the consumer to make room. */
   waitRoom(ms: number): void {
-    Atomics.wait(this.idx, 1, Atomics.load(this.idx, 1), ms);
+    Atomics.add(this.idx, 3, 1);
+    try {
+      Atomics.wait(this.idx, 1, Atomics.load(this.idx, 1), ms);
+    } finally {
+      Atomics.sub(this.idx, 3, 1);
+    }
   }
 
   /** Producer: true when the consumer must be told (it was not yet told since its last read). */

@@ -12,7 +12,7 @@ import * as v8 from 'node:v8';
 import { MJS_PATH } from './wasm-binary';
 import { linuxErrno } from './errno';
 import { createHostFs } from './hostfs';
-import { ByteRing, CTRL, type BoardShared } from './shared';
+import { ByteRing, CTRL, sleepUntilWake, type BoardShared } from './shared';
 import { createHardware } from './hardware';
 import { Output } from './output';
 import { ReplPump } from './repl-pump';
@@ -95,7 +95,7 @@ function waitEvent(ms: number): void {
   const w = seenWake ?? Atomics.load(ctrl, CTRL.WAKE);
   seenWake = undefined;
   if (kbdPending() || (stdinRing && stdinRing.available() > 0)) return;
-  Atomics.wait(ctrl, CTRL.WAKE, w, ms);
+  sleepUntilWake(ctrl, w, ms);
 }
 
 // time.ticks_ms polled in a tight loop (C-level busy waits) yields the core for a moment each ms.
