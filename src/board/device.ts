@@ -78,7 +78,7 @@ export class Device extends EventEmitter implements DeviceApi {
     super();
     this.makeLink = makeLink;
     this.opts = {
-      baud: 115200, setup: '', teardown: '', softReset: true, reconnect: true, timeout: 10, maxQueue: 10000,
+      baud: 115200, setup: '', teardown: '', softReset: true, syncTime: true, reconnect: true, timeout: 10, maxQueue: 10000,
       ...options,
     };
     this.label = options.name ? `${options.name} (${options.port})` : options.port;
@@ -155,6 +155,7 @@ export class Device extends EventEmitter implements DeviceApi {
       };
       const startup = this.opts.startup === undefined ? defaultStartup(this._info.implementation) : this.opts.startup;
       if (startup.trim()) await this.run({ op: 'define', src: startup, file: 'startup' });
+      if (this.opts.syncTime !== false) await this.run({ op: 'define', src: setClockCode(new Date()), file: 'startup' }).catch(() => undefined);
       if (this.opts.setup?.trim()) await this.run({ op: 'define', src: this.opts.setup, file: 'setup' });
       // One definition that no longer compiles must not take the board down for every other user.
       await this.defs.sendAll(this.context());
@@ -442,6 +443,25 @@ export class Device extends EventEmitter implements DeviceApi {
 interface TimedJob extends Job {
   /** seconds; 0 = none */
   timeout: number;
+}
+
+/**
+ * Python that sets the board's clock to the host's local time (Belay's auto_sync_time), where the
+ * board has one: machine.RTC on MicroPython, rtc.RTC on CircuitPython; nothing elsewhere.
+ */
+export function setClockCode(d: Date): string {
+  const [y, mo, day, h, mi, s] = [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
+  const wd = (d.getDay() + 6) % 7; // Monday = 0, as both ports count
+  const yd = Math.floor((Date.UTC(y, mo - 1, day) - Date.UTC(y, 0, 1)) / 86400000) + 1;
+  return [
+    'try:',
+    `    __import__('machine').RTC().datetime((${y}, ${mo}, ${day}, ${wd}, ${h}, ${mi}, ${s}, 0))`,
+    'except Exception:',
+    '    try:',
+    `        __import__('rtc').RTC().datetime = __import__('time').struct_time((${y}, ${mo}, ${day}, ${h}, ${mi}, ${s}, ${wd}, ${yd}, -1))`,
+    '    except Exception:',
+    '        pass',
+  ].join('\n');
 }
 
 /** A call's result; small ints, the commonest, skip the literal parser. */

@@ -47,6 +47,8 @@ export interface DeviceOptions {
   setup?: string;
   teardown?: string;
   softReset?: boolean;
+  /** set the board's clock (RTC) from the host's on every connect, where the board has one; default true */
+  syncTime?: boolean;
   reconnect?: boolean;
   /** seconds per call, 0 = no limit */
   timeout?: number;

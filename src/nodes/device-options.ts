@@ -25,6 +25,7 @@ export interface DeviceConfig {
   setup?: string;
   teardown?: string;
   softReset?: boolean;
+  syncTime?: boolean;
   reconnect?: boolean;
   timeout?: string | number;
 }
@@ -59,6 +60,7 @@ export function deviceOptions(config: DeviceConfig, password: string | undefined
     setup: config.setup ?? '',
     teardown: config.teardown ?? '',
     softReset: config.softReset !== false,
+    syncTime: config.syncTime !== false,
     reconnect: config.reconnect !== false,
     timeout: parseSeconds(config.timeout, 'timeout') ?? 10,
   };

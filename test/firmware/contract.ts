@@ -26,6 +26,8 @@ export interface BoardTraits {
    * with fewer definitions; the real micro:bit runs these tests)
    */
   sync?: boolean;
+  /** the board has machine.RTC: connect sets it from the host's clock */
+  rtc?: boolean;
 }
 
 /** An emulated board to start, or a port that is there already (a virtual board with a profile). */
@@ -177,6 +179,15 @@ export function boardContract(source: BoardSource, traits: BoardTraits): void {
         assert.equal(await run({ code: "open('stay.txt').read()" }).then((m) => m.payload), 'here', 'the board\'s files are untouched');
       });
     }
+  }
+
+  if (traits.rtc) {
+    test('connect set the board\'s clock from the host\'s (Belay\'s auto_sync_time)', T, async () => {
+      const t = (await run({ code: "__import__('machine').RTC().datetime()" })).payload as number[];
+      const board = new Date(t[0], t[1] - 1, t[2], t[4], t[5], t[6]).getTime();
+      // the emulated board powers on at its own epoch; within minutes of now means it was set
+      assert.ok(Math.abs(board - Date.now()) < 10 * 60_000, `the board's clock reads ${t.join(',')}`);
+    });
   }
 
   test('exec: an expression gives its value, statements give null, msg.stdout holds what was printed', T, async () => {
