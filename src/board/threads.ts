@@ -22,6 +22,11 @@ export class BoardThreads {
 
   constructor(private readonly board: string) {}
 
+  /** threads the board has not reported ended */
+  get size(): number {
+    return this.threads.size;
+  }
+
   get ids(): number[] {
     return [...this.threads.keys()];
   }

@@ -3,6 +3,7 @@
  * Device of its port (config nodes on the same port share it, see port-hub.ts), shares it with
  * every node that uses it, and lets go (its teardown first) on redeploy or shutdown.
  */
+import { migrate } from './migrations';
 import { Device } from '../board/device';
 import type { DeviceOptions } from '../board/types';
 // Registers the link for `virtual` ports with the board layer.
@@ -20,8 +21,10 @@ export = function (RED: NodeAPI) {
   useRED(RED);
   if (RED.settings.userDir) setVirtualRoot(`${RED.settings.userDir}/belay-virtual`);
 
-  function BelayDeviceNode(this: DeviceNode, config: DeviceConfig) {
-    RED.nodes.createNode(this, config);
+  function BelayDeviceNode(this: DeviceNode, saved: DeviceConfig) {
+    // Node-RED hands the flow over in the saved object itself: the node is made from that one
+    RED.nodes.createNode(this, saved);
+    const config = migrate('belay-device', saved);
     const node = this;
     node.name = config.name;
     const port = String(config.port ?? 'virtual').trim();

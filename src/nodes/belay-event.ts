@@ -3,6 +3,7 @@
  * timers, idle-time checks); each emit() there becomes one message here. msg.enable switches the
  * node's callbacks off and on; a redeploy, removal or close unregisters them on the board.
  */
+import { migrate } from './migrations';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BoardEvents, type BoardEvent, type ExtensibleDevice } from '../board/events';
@@ -38,8 +39,10 @@ function say(RED: NodeAPI, key: string): string {
 }
 
 export = function (RED: NodeAPI) {
-  function BelayEventNode(this: Node, config: EventConfig) {
-    RED.nodes.createNode(this, config);
+  function BelayEventNode(this: Node, saved: EventConfig) {
+    // Node-RED hands the flow over in the saved object itself: the node is made from that one
+    RED.nodes.createNode(this, saved);
+    const config = migrate('belay-event', saved);
     const node = this;
     const user = new BoardUser(RED, node, config);
     const code = config.code ?? '';

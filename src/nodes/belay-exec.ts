@@ -2,6 +2,7 @@
  * belay-exec: renders its code against the message (values go in as Python literals), runs it on
  * the board, and sends the expression's value and what the code printed.
  */
+import { migrate } from './migrations';
 import { configError } from './errors';
 import { t } from './i18n';
 import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
@@ -13,8 +14,10 @@ interface ExecConfig extends UserNodeConfig {
 }
 
 export = function (RED: NodeAPI) {
-  function BelayExecNode(this: Node, config: ExecConfig) {
-    RED.nodes.createNode(this, config);
+  function BelayExecNode(this: Node, saved: ExecConfig) {
+    // Node-RED hands the flow over in the saved object itself: the node is made from that one
+    RED.nodes.createNode(this, saved);
+    const config = migrate('belay-exec', saved);
     const node = this;
     const user = new BoardUser(RED, node, config);
     const template = config.code ?? '';

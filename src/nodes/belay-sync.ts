@@ -2,6 +2,7 @@
  * belay-sync: makes a board folder equal to a host folder, on a message or on every connect, and
  * sends what it did. Progress shows as "done/total" in the node status.
  */
+import { migrate } from './migrations';
 import os from 'node:os';
 import path from 'node:path';
 import type { DeviceApi, SyncResult } from '../board/types';
@@ -20,8 +21,10 @@ interface SyncConfig extends UserNodeConfig {
 }
 
 export = function (RED: NodeAPI) {
-  function BelaySyncNode(this: Node, config: SyncConfig) {
-    RED.nodes.createNode(this, config);
+  function BelaySyncNode(this: Node, saved: SyncConfig) {
+    // Node-RED hands the flow over in the saved object itself: the node is made from that one
+    RED.nodes.createNode(this, saved);
+    const config = migrate('belay-sync', saved);
     const node = this;
     const user = new BoardUser(RED, node, config);
     const dest = (config.dest ?? '').trim() || '/';

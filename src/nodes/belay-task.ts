@@ -3,6 +3,7 @@
  * connect; each message calls it with arguments taken from the message and sends the return
  * value, or one message per yielded value.
  */
+import { migrate } from './migrations';
 import { callArguments } from './args';
 import { Definition, definitionLabel } from './definition';
 import { PartsStream } from './parts';
@@ -14,8 +15,10 @@ interface TaskConfig extends UserNodeConfig {
 }
 
 export = function (RED: NodeAPI) {
-  function BelayTaskNode(this: Node, config: TaskConfig) {
-    RED.nodes.createNode(this, config);
+  function BelayTaskNode(this: Node, saved: TaskConfig) {
+    // Node-RED hands the flow over in the saved object itself: the node is made from that one
+    RED.nodes.createNode(this, saved);
+    const config = migrate('belay-task', saved);
     const node = this;
     const user = new BoardUser(RED, node, config);
     const code = config.code ?? '';

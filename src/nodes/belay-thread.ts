@@ -5,6 +5,7 @@
  * it with the new arguments. The starting message is done once the thread runs; the thread's own
  * errors are reported later, against that message, so Catch nodes see where it came from.
  */
+import { migrate } from './migrations';
 import type { ThreadHandle } from '../board/types';
 import { callArguments } from './args';
 import { Definition, definitionLabel } from './definition';
@@ -27,8 +28,10 @@ interface Running {
 }
 
 export = function (RED: NodeAPI) {
-  function BelayThreadNode(this: Node, config: ThreadConfig) {
-    RED.nodes.createNode(this, config);
+  function BelayThreadNode(this: Node, saved: ThreadConfig) {
+    // Node-RED hands the flow over in the saved object itself: the node is made from that one
+    RED.nodes.createNode(this, saved);
+    const config = migrate('belay-thread', saved);
     const node = this;
     const user = new BoardUser(RED, node, config);
     const code = config.code ?? '';

@@ -109,7 +109,7 @@ test('a board without _thread refuses the start with an error naming the board',
 test('removing a thread node in a partial deploy stops its thread on the board', { timeout: 40000 }, async () => {
   // The Device's own count of threads the board has not reported ended (the virtual board's threads
   // run in interpreters of their own, so their globals cannot be read from exec).
-  const running = () => (node('dev').board.device as { threads: Map<number, unknown> }).threads.size;
+  const running = () => (node('dev').board.device as { threads: { size: number } }).threads.size;
   // the autostarted thread ends by itself after 4 s: let it, so the count below is this thread's alone
   await statusOf('auto', (s) => s.fill === 'green', 20000);
   const two = messages('counting-out', 2);
@@ -138,10 +138,10 @@ test('a second start restarts the thread with the new arguments: one copy runs, 
   // the Node-RED delivery of values sent before the restart may lag: wait for a few of the new ones
   const after = await messages('again-out', 5);
   assert.ok(after.slice(1).every((m) => m.payload === 'second'), JSON.stringify(after.map((m) => m.payload)));
-  const running = (node('dev').board.device as { threads: Map<number, unknown> }).threads.size;
+  const running = (node('dev').board.device as { threads: { size: number } }).threads.size;
   node('again').receive({ stop: true });
   await statusOf('again', (s) => s.text === 'stopped');
-  assert.ok((node('dev').board.device as { threads: Map<number, unknown> }).threads.size < running, 'the stop ended the only copy');
+  assert.ok((node('dev').board.device as { threads: { size: number } }).threads.size < running, 'the stop ended the only copy');
 });
 
 test('what the thread function returns goes out of output 1 with msg.final = true', { timeout: 30000 }, async () => {
