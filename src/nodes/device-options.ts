@@ -1,4 +1,5 @@
 import type { DeviceOptions } from '../board/types';
+import { t } from './i18n';
 
 /**
  * What a new belay-device node's start-up field holds: Belay's convenience imports, readable.
@@ -44,13 +45,13 @@ export function startupCode(startup: string | undefined): string | undefined {
 export function parseSeconds(value: unknown, what: string): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isFinite(n) || n < 0) throw new RangeError(`${what} must be a number of seconds (0 = no limit), not ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n < 0) throw new RangeError(t('errors.seconds', { what, value: JSON.stringify(value) }));
   return n;
 }
 
 export function deviceOptions(config: DeviceConfig, password: string | undefined): DeviceOptions {
   const baud = config.baud === undefined || config.baud === '' ? 115200 : Number(config.baud);
-  if (!Number.isInteger(baud) || baud <= 0) throw new RangeError(`baud must be a whole number such as 115200, not ${JSON.stringify(config.baud)}`);
+  if (!Number.isInteger(baud) || baud <= 0) throw new RangeError(t('errors.baud', { value: JSON.stringify(config.baud) }));
   return {
     name: config.name || undefined,
     port: config.port === undefined ? 'virtual' : String(config.port).trim(),

@@ -1,6 +1,7 @@
 import type { BoardInfo, DeviceApi, DeviceState } from '../board/types';
 import type { PortHub, PortMember } from './port-hub';
 import type { Node } from './red';
+import { t } from './i18n';
 
 /** A node that uses a board: told about every change of the connection. */
 export interface BoardListener {
@@ -84,7 +85,7 @@ export class SharedBoard implements PortMember {
   /** The Device of this board's port. */
   get device(): DeviceApi {
     const d = this.hub?.device ?? this.idle;
-    if (!d) throw new Error('belay-device: the board was used before it was set up');
+    if (!d) throw new Error(t('errors.not-set-up'));
     return d;
   }
 

@@ -100,8 +100,14 @@ test("the editor loads the runtime's rule before the node definitions", () => {
 });
 
 test('palette labels say what the nodes are, and the type names stay', () => {
-  assert.deepEqual(['belay-exec', 'belay-task', 'belay-thread', 'belay-sync'].map((t) => defs[t].paletteLabel), ['mpy exec', 'mpy task', 'mpy thread', 'mpy sync']);
-  assert.equal(defs['belay-device'].paletteLabel, 'MicroPython board', 'the config dialog title: "Edit MicroPython board node"');
+  // The label comes from the node's en-US catalogue, as the editor's this._ reads it.
+  const palette = (t: string) => {
+    const messages = catalogue(t);
+    const _ = (key: string) => key.split('.').reduce((o, k) => o?.[k], messages);
+    return defs[t].paletteLabel.call({ _ });
+  };
+  assert.deepEqual(['belay-exec', 'belay-task', 'belay-thread', 'belay-sync'].map(palette), ['mpy exec', 'mpy task', 'mpy thread', 'mpy sync']);
+  assert.equal(palette('belay-device'), 'MicroPython board', 'the config dialog title: "Edit MicroPython board node"');
 });
 
 test('a node dropped from the palette gets the board when exactly one belay-device can be used there', () => {

@@ -2,6 +2,7 @@
  * The belay tab's console: a line (or lines) of Python run through the board's queue like any
  * flow's call, answered with its value, what it printed, or its traceback.
  */
+import { t } from '../i18n';
 import { toPython } from '../../board/python/literal';
 import type { CallOptions } from '../../board/types';
 import { describeError, type MsgError } from '../errors';
@@ -68,7 +69,7 @@ export async function runConsole(board: SharedBoard, code: string): Promise<Cons
 /** Ctrl-C for the console's calls on this board; flows' calls are left alone. */
 export async function interruptConsole(board: SharedBoard): Promise<InterruptReply> {
   const calls = [...(running.get(board) ?? [])];
-  if (calls.length === 0) return { interrupted: false, message: 'no console call is running' };
+  if (calls.length === 0) return { interrupted: false, message: t('panel.no-console-call') };
   for (const c of calls) c.abort.abort();
   let timer: NodeJS.Timeout | undefined;
   const ended = await Promise.race([

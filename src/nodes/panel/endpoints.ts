@@ -3,6 +3,7 @@
  * way: looking needs belay-device.read, anything that talks to the board or changes it needs
  * belay-device.write. Live updates go out over RED.comms (board-watch.ts).
  */
+import { t } from '../i18n';
 import { describeError } from '../errors';
 import type { NodeAPI } from '../red';
 import type { SharedBoard } from '../shared-board';
@@ -46,7 +47,7 @@ export function registerPanelEndpoints(RED: PanelAPI): PanelBoards {
   const withBoard = (handler: (watch: BoardWatch, req: Req) => Promise<unknown> | unknown) => (req: Req, res: Res) => {
     const watch = boards.get(req.params.id);
     if (!watch) {
-      res.status(404).json({ error: `no belay-device ${req.params.id} is running; deploy it first` });
+      res.status(404).json({ error: t('panel.no-board', { id: req.params.id }) });
       return;
     }
     Promise.resolve()
@@ -62,20 +63,20 @@ export function registerPanelEndpoints(RED: PanelAPI): PanelBoards {
   RED.httpAdmin.get(`${base}/:id`, read, withBoard((w) => w.snapshot()));
   RED.httpAdmin.post(`${base}/:id/exec`, write, withBoard((w, req) => {
     const code = req.body?.code;
-    if (typeof code !== 'string' || !code.trim()) throw new RequestError('code: give the Python to run');
+    if (typeof code !== 'string' || !code.trim()) throw new RequestError(t('panel.no-code'));
     return runConsole(w.board, code);
   }));
   RED.httpAdmin.post(`${base}/:id/interrupt`, write, withBoard((w) => interruptConsole(w.board)));
   RED.httpAdmin.post(`${base}/:id/action`, write, withBoard(async (w, req) => {
     const action = req.body?.action as BoardAction;
-    if (!ACTIONS.includes(action)) throw new RequestError(`action: one of ${ACTIONS.join(', ')}`);
+    if (!ACTIONS.includes(action)) throw new RequestError(t('panel.action', { actions: ACTIONS.join(', ') }));
     await act(w.board, action);
     return w.snapshot();
   }));
   RED.httpAdmin.post(`${base}/:id/pin`, write, withBoard((w, req) => {
     const vb = w.virtualBoard;
-    if (!w.snapshot().virtual) throw new RequestError('only a virtual board\'s pins can be driven from here');
-    if (!vb) throw new RequestError('the virtual board is not running: connect it first');
+    if (!w.snapshot().virtual) throw new RequestError(t('panel.not-virtual'));
+    if (!vb) throw new RequestError(t('panel.virtual-stopped'));
     let pin;
     try {
       pin = applyPin(vb, parsePinRequest(req.body ?? {}));
@@ -100,7 +101,7 @@ export function registerPanelEndpoints(RED: PanelAPI): PanelBoards {
 class RequestError extends Error {}
 
 function connectedOrThrow(board: SharedBoard): void {
-  if (board.state !== 'connected') throw new RequestError(`${board.device.label} is ${board.state}: press Connect first`);
+  if (board.state !== 'connected') throw new RequestError(t('panel.not-connected', { board: board.device.label, state: board.state }));
 }
 
 /**

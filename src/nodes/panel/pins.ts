@@ -2,6 +2,7 @@
  * Pins in the belay tab. A virtual board's pins are read from and driven on its pin bank, live;
  * a real board's are read on request only, by asking machine.Pin, never polled.
  */
+import { t } from '../i18n';
 import type { PinState, VirtualBoard } from '../../virtual/index';
 import type { SharedBoard } from '../shared-board';
 
@@ -51,19 +52,19 @@ export interface PinRequest {
 /** Reads a pin request from a request body; throws a message for the editor when it is not one. */
 export function parsePinRequest(body: Record<string, unknown>): PinRequest {
   const pin = Number(body.pin);
-  if (!Number.isInteger(pin)) throw new Error('pin: give a pin number');
+  if (!Number.isInteger(pin)) throw new Error(t('panel.pin'));
   const req: PinRequest = { pin };
   if ('level' in body) {
     const l = body.level;
-    if (l !== null && l !== 0 && l !== 1) throw new Error('level: 0, 1 or null (let go)');
+    if (l !== null && l !== 0 && l !== 1) throw new Error(t('panel.level'));
     req.level = l;
   }
   if ('analog' in body) {
     const a = body.analog;
-    if (a !== null && (typeof a !== 'number' || !Number.isFinite(a) || a < 0 || a > 65535)) throw new Error('analog: 0..65535 or null (simulated reading)');
+    if (a !== null && (typeof a !== 'number' || !Number.isFinite(a) || a < 0 || a > 65535)) throw new Error(t('panel.analog'));
     req.analog = a === null ? null : Math.round(a);
   }
-  if (req.level === undefined && req.analog === undefined) throw new Error('give level or analog');
+  if (req.level === undefined && req.analog === undefined) throw new Error(t('panel.level-or-analog'));
   return req;
 }
 
