@@ -89,9 +89,18 @@ export class Output {
     this.pending = next;
   }
 
-  /** Publishes pending bytes; waits while the host has not read earlier ones and the ring is full. */
+  /**
+   * Publishes pending bytes; waits while the host has not read earlier ones and the ring is full.
+   * What fits in the ring goes in whole, never a part now and the rest later: the host reads each
+   * interpreter's ring on its own, so a write split across two reads could have another
+   * interpreter's output land in its middle (a thread printing flat out lost one line in 200,000
+   * that way, issue #16).
+   */
   flush(): void {
     if (!this.ring) return;
+    if (this.pendingLen <= this.ring.capacity) {
+      while (this.ring.capacity - this.ring.available() < this.pendingLen) this.ring.waitRoom(50);
+    }
     let from = 0;
     while (from < this.pendingLen) {
       const n = this.ring.put(this.pending.subarray(from, this.pendingLen));

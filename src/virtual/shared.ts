@@ -111,6 +111,11 @@ export class ByteRing {
     return (Atomics.load(this.idx, 0) - Atomics.load(this.idx, 1)) | 0;
   }
 
+  /** Bytes the ring holds at most. */
+  get capacity(): number {
+    return this.data.length;
+  }
+
   /** Consumer: next byte, or -1 when empty. */
   take(): number {
     const tail = Atomics.load(this.idx, 1);

@@ -28,6 +28,18 @@ def storm(every):
             yield i
 `;
 const PING = 'def ping(i):\n    return i\n';
+/** The same without a yield: it prints for the given seconds, then how many lines it printed. */
+const FLAT = `
+import time
+
+def flat(seconds):
+    t0 = time.ticks_ms()
+    i = 0
+    while time.ticks_diff(time.ticks_ms(), t0) < seconds * 1000:
+        print('%07d' % i)
+        i += 1
+    print('end', i)
+`;
 
 interface Storm { lines: string[]; lastYield: number; callMs: number[]; lagP99: number; errors: BoardError[] }
 
@@ -107,5 +119,40 @@ test('emulated Pico: the same storm on real firmware', { timeout: 90000, skip: n
   } finally {
     await d.close();
     await pico.stop();
+  }
+});
+
+test('virtual board: the same storm without a yield: every line arrives whole and in order', { timeout: 60000 }, async () => {
+  const name = `storm-flat-${process.pid}`;
+  names.push(name);
+  const d = new Device({ port: `virtual:${name}`, timeout: 10 });
+  try {
+    await d.connect();
+    await d.define('flat', FLAT);
+    await d.define('ping', PING);
+    const lines: string[] = [];
+    const errors: BoardError[] = [];
+    let ended!: () => void;
+    const end = new Promise<void>((resolve) => { ended = resolve; });
+    const lag = monitorEventLoopDelay({ resolution: 1 });
+    lag.enable();
+    await d.startThread('flat', [STORM_MS / 1000], {}, {
+      onYield() {}, onPrint(line) { lines.push(line); }, onError(e) { errors.push(e); }, onEnd() { ended(); },
+    });
+    const callMs: number[] = [];
+    let over = false;
+    void end.then(() => { over = true; });
+    for (let i = 0; !over; i++) {
+      const t0 = performance.now();
+      assert.equal((await d.call('ping', [i])).value, i);
+      callMs.push(performance.now() - t0);
+    }
+    lag.disable();
+    assert.deepEqual(errors, []);
+    const last = lines.pop();
+    assert.equal(last, `end ${lines.length}`, 'the count the thread printed last is the number of lines that arrived');
+    check({ lines, lastYield: lines.length, callMs, lagP99: lag.percentile(99) / 1e6, errors }, 'virtual board, no yield');
+  } finally {
+    await d.close();
   }
 });
