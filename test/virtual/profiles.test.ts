@@ -155,7 +155,8 @@ test('small: a micro:bit-sized heap, no json/binascii/select/io/_thread, old-boa
   const b = await rawBoard('small', { profile: 'small' });
   try {
     const free = Number(await run(b, 'import gc\ngc.collect()\nprint(gc.mem_free())'));
-    assert.ok(free >= 8 * 1024 && free <= 10 * 1024, `gc.mem_free() after boot is ${free}`);
+    // 9 KB left by the ballast (SMALL_FREE), plus what the rest of the boot left to collect
+    assert.ok(free >= 8 * 1024 && free <= 12 * 1024, `gc.mem_free() after boot is ${free}`);
     assert.match((await b.exec('x = bytearray(16000)')).stderr, /MemoryError/);
     for (const m of ['json', 'binascii', 'select', 'io', '_thread']) {
       assert.equal((await b.exec(`import ${m}`)).stderr,
