@@ -20,6 +20,8 @@ export class Interpreter {
   readonly ready: Promise<void>;
   memory: WebAssembly.Memory | undefined;
   heapBytes = 0;
+  /** the boot image this worker made, when it made one (see BootImage) */
+  bootImage: SharedArrayBuffer | undefined;
   private kbd: KbdWord[] = [];
   private dead = false;
   private onMessage: ((from: Interpreter, m: ToHost) => void) | undefined;
@@ -37,6 +39,7 @@ export class Interpreter {
           this.memory = m.memory;
           this.kbd = m.kbd;
           this.heapBytes = m.heapBytes;
+          this.bootImage = m.bootImage;
           resolve();
         } else if (m.t === 'fatal') {
           reject(new Error(`${label}: the MicroPython interpreter failed to start: ${m.message}`));

@@ -7,6 +7,8 @@ import type { BoardProfile } from './profile';
 export interface WorkerInit {
   wasm: { module: WebAssembly.Module; initialPages: number; maximumPages: number };
   profile: BoardProfile;
+  /** the boot image an earlier worker of this profile made, to share (see BootImage) */
+  bootImage?: SharedArrayBuffer;
 }
 
 /** The board a booted worker then works for (see Attach). */
@@ -35,7 +37,8 @@ export type ToWorker =
   | { t: 'fork'; ident: number; snapshot: ArrayBuffer; sp: number };
 
 export type ToHost =
-  | { t: 'ready'; memory: WebAssembly.Memory; kbd: KbdWord[]; heapBytes: number }
+  /** bootImage: this worker made its own boot image (it had none to share, or its boot differed) */
+  | { t: 'ready'; memory: WebAssembly.Memory; kbd: KbdWord[]; heapBytes: number; bootImage?: SharedArrayBuffer }
   /** output is waiting in the worker's output ring (told through the ring, never posted: see Interpreter) */
   | { t: 'out' }
   | { t: 'pin'; id: number }

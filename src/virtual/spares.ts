@@ -16,11 +16,15 @@ interface Pool {
 }
 
 const pools = new Map<string, Pool>();
+/** One boot image per profile, made by the first worker and shared by the next (see BootImage). */
+const images = new Map<string, SharedArrayBuffer>();
 
 const keyOf = (p: BoardProfile) => JSON.stringify(p);
 
 function spawn(profile: BoardProfile): Interpreter {
-  const w = new Interpreter({ wasm: prepareWasm(profile.growHeap), profile }, `virtual board (${profile.name})`);
+  const key = keyOf(profile);
+  const w = new Interpreter({ wasm: prepareWasm(profile.growHeap), profile, bootImage: images.get(key) }, `virtual board (${profile.name})`);
+  w.ready.then(() => { if (w.bootImage && !images.has(key)) images.set(key, w.bootImage); }, () => undefined);
   // A spare alone never keeps the process alive; attach() refs it.
   w.worker.unref();
   return w;

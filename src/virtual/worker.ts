@@ -238,7 +238,8 @@ function probeKbd(image: Uint8Array): KbdWord[] {
   exportsRef.mp_sched_keyboard_interrupt();
   const now = new Int32Array(memory.buffer);
   const words: KbdWord[] = [];
-  for (let i = 0; i < before.length; i++) {
+  // The words are static variables, above the C stack (whose free part a shared image need not match).
+  for (let i = exportsRef.emscripten_stack_get_base() >> 2; i < before.length; i++) {
     if (before[i] !== now[i]) words.push({ addr: i * 4, before: before[i], after: now[i] });
   }
   for (const w of words) now[w.addr >> 2] = w.before;
@@ -319,7 +320,7 @@ async function main(): Promise<void> {
   mp.replInit();
   const banner = out.takeCaptured().replace(/^\r\n/, '');
   out.muted = false;
-  const image = new BootImage(exportsRef, memory, FS, top, nextGeneration);
+  const image = new BootImage(exportsRef, memory, FS, top, nextGeneration, init.bootImage);
   kbd = probeKbd(image.bytes);
   let pump: ReplPump | undefined;
 
@@ -416,7 +417,7 @@ async function main(): Promise<void> {
   }
 
   post({
-    t: 'ready', memory, kbd,
+    t: 'ready', memory, kbd, bootImage: image.made,
     heapBytes: v8.getHeapStatistics().used_heap_size,
   });
 }
