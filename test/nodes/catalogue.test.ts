@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
+import { startNodeRedServer } from '../support/nodered-server';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const localesDir = path.join(root, 'nodes', 'locales');
@@ -145,5 +146,32 @@ test('the build copies every locale beside the compiled nodes', () => {
     for (const n of fs.readdirSync(path.join(localesDir, l))) {
       assert.ok(fs.existsSync(path.join(built, l, n)), `dist/src/nodes/locales/${l}/${n}`);
     }
+  }
+});
+
+test('a real Node-RED serves the German help and catalogue to a German editor, the English ones otherwise', async () => {
+  const nr = await startNodeRedServer();
+  try {
+    const helpFor = async (lang: string) => {
+      const res = await fetch(new URL('nodes', nr.url), { headers: { Accept: 'text/html', 'Accept-Language': lang } });
+      assert.equal(res.status, 200);
+      return await res.text();
+    };
+    const firstLine = (file: string) => fs.readFileSync(file, 'utf8').split('<p>')[1].split('\n')[0].trim();
+    const [de, en] = [await helpFor('de'), await helpFor('en-US')];
+    for (const type of NODE_TYPES) {
+      const german = firstLine(path.join(localesDir, 'de', `${type}.html`));
+      const english = firstLine(path.join(root, 'nodes', `${type}.html`));
+      assert.ok(de.includes(german), `${type}: German help for Accept-Language: de`);
+      assert.ok(!de.includes(english), `${type}: and not the English one`);
+      assert.ok(en.includes(english) && !en.includes(german), `${type}: English help for en-US`);
+    }
+    // The node sets' catalogues (the panel plugin's is served once package.json lists the plugin).
+    for (const file of NODE_TYPES) {
+      const res = await fetch(new URL(`locales/@belay/node-red-micropython/${file}?lng=de`, nr.url), { headers: { Accept: 'application/json' } });
+      assert.deepEqual(await res.json(), catalogue('de', file), `${file}: the de catalogue as the editor gets it`);
+    }
+  } finally {
+    await nr.stop();
   }
 });
