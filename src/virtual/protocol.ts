@@ -45,6 +45,8 @@ export type ToHost =
   /** the parent's memory at start_new_thread, and its C stack pointer then */
   | { t: 'fork'; ident: number; snapshot: ArrayBuffer; sp: number }
   | { t: 'exit'; ident: number }
+  /** carries a buffer the worker is done with (transferred, so it is freed on the host's side) */
+  | { t: 'free' }
   /**
    * kind 0: soft reset (Ctrl-D, machine.soft_reset), 1: machine.reset(). inPlace: the worker has
    * put its interpreter back as it was after boot and waits for 'activate'; otherwise it waits to be

@@ -400,6 +400,8 @@ async function main(): Promise<void> {
    */
   function runThread(ident: number, snapshot: ArrayBuffer, sp: number): void {
     loadMemory(memory, new Uint8Array(snapshot), top, (n) => imports.env.emscripten_resize_heap(n));
+    // Handing the copy back frees it here now; left as garbage, an idle thread's worker kept it.
+    post({ t: 'free' }, [snapshot]);
     nextGeneration();
     const stackTop: number = exportsRef.emscripten_stack_get_current();
     exportsRef._emscripten_stack_restore((sp - STACK_GAP) & ~15);
