@@ -210,6 +210,10 @@ describe('the editor in a browser', { skip, timeout: 900_000 }, () => {
       await ed.statusText(id(f, 'mqtt in', 'LED command')).filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
       await checkMqttSensor('belay/board1/sensor');
     },
+    '10': async (f) => {
+      // the board's timer emits by itself every 2 s: its message reaches the sidebar with no thread
+      await ed.waitForDebug(id(f, 'debug', 'events'), /timer/);
+    },
   };
 
   for (const file of exampleFiles()) {

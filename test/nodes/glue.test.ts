@@ -124,7 +124,7 @@ test('start-up: the default text means the board-fitting default, anything else 
   assert.equal(startupCode(''), '');
   assert.equal(startupCode('import os'), 'import os');
   const o = deviceOptions({ id: 'd', port: ' virtual:a ', baud: '9600', timeout: '0', softReset: false }, 'pw');
-  assert.deepEqual(o, { name: undefined, port: 'virtual:a', baud: 9600, password: 'pw', startup: undefined, setup: '', teardown: '', softReset: false, reconnect: true, timeout: 0 });
+  assert.deepEqual(o, { name: undefined, port: 'virtual:a', baud: 9600, password: 'pw', startup: undefined, setup: '', teardown: '', softReset: false, syncTime: true, reconnect: true, timeout: 0 });
   assert.equal(deviceOptions({ id: 'd' }, undefined).port, 'virtual');
   assert.throws(() => deviceOptions({ id: 'd', baud: 'fast' }, undefined), /baud/);
   assert.equal(parseSeconds('', 't'), undefined);
