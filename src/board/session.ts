@@ -164,6 +164,8 @@ export class Session {
       case 'E':
         this.settle(p);
         p.reject(this.pyError(f.body, p.file));
+        // Ctrl-C ends the loop right after this frame (core.py): no request may go in meanwhile
+        if (f.body.startsWith("('KeyboardInterrupt'")) this.onLoopLost();
         return;
       case 'Q':
         this.settle(p);
