@@ -11,7 +11,7 @@ import { agentPart } from '../../src/board/agent';
 import { chunkExpr } from '../../src/board/sync';
 import { minify } from '../../src/board/python/minify';
 import { parsePython, toPython } from '../../src/board/python/literal';
-import { loadWasmPython, WasmPython } from '../python/wasm-python';
+import { loadWasmPython, WasmPython } from './python/wasm-python';
 
 test('fnv1a32 test vectors from BELAY.md', () => {
   assert.equal(fnv1a32(Buffer.from('')), 0x811c9dc5);

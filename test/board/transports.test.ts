@@ -6,7 +6,7 @@ import { BoardError } from '../../src/board/types';
 import { startWebReplServer } from '../support/webrepl-server';
 import { openPtyPair } from '../support/pty';
 import { SerialLink } from '../../src/board/link/serial';
-import { rng, randomValue } from '../python/random-values';
+import { rng, randomValue } from './python/random-values';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { FrameReader, checkOf, execCode, hashKind, loopLine, type CheckKind, type Frame } from '../../src/board/wire';
 import { agentPart } from '../../src/board/agent';
 import { parsePython } from '../../src/board/python/literal';
-import { loadWasmPython, type WasmPython } from '../python/wasm-python';
+import { loadWasmPython, type WasmPython } from './python/wasm-python';
 
 type Event = Frame | { text: string } | { garbled: string };
 

@@ -1,7 +1,7 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { minify } from '../../src/board/python/minify';
-import { tokenize } from '../../src/board/python/tokens';
+import { minify } from '../../../src/board/python/minify';
+import { tokenize } from '../../../src/board/python/tokens';
 import { loadWasmPython, WasmPython } from './wasm-python';
 
 const lines = (s: string) => s.split('\n').length;

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import WebSocket from 'ws';
-import { WebReplLink } from '../../src/board/link/webrepl';
-import { LinkError } from '../../src/board/link/link';
-import { startWebReplServer, WebReplServer, WebReplServerOptions } from '../support/webrepl-server';
-import { collect, patternBytes } from '../support/bytes';
+import { WebReplLink } from '../../../src/board/link/webrepl';
+import { LinkError } from '../../../src/board/link/link';
+import { startWebReplServer, WebReplServer, WebReplServerOptions } from '../../support/webrepl-server';
+import { collect, patternBytes } from '../../support/bytes';
 
 async function withServer(options: WebReplServerOptions, fn: (server: WebReplServer) => Promise<void>): Promise<void> {
   const server = await startWebReplServer(options);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BaseLink } from '../../src/board/link/base-link';
-import { LinkError } from '../../src/board/link/link';
+import { BaseLink } from '../../../src/board/link/base-link';
+import { LinkError } from '../../../src/board/link/link';
 
 /** A link whose transport is a flag; `wedged` makes shutdown() never finish, like a stuck driver. */
 class FakeLink extends BaseLink {

@@ -1,6 +1,6 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTraceback, remapTraceback } from '../../src/board/python/traceback';
+import { parseTraceback, remapTraceback } from '../../../src/board/python/traceback';
 import { loadWasmPython, WasmPython } from './wasm-python';
 
 describe('parseTraceback', () => {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parsePort, listSerialPorts } from '../../src/board/link/ports';
-import { LinkError } from '../../src/board/link/link';
+import { parsePort, listSerialPorts } from '../../../src/board/link/ports';
+import { LinkError } from '../../../src/board/link/link';
 
 test('parsePort reads every port form', () => {
   const cases: [string, unknown][] = [

@@ -1,6 +1,6 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { toPython, toJson, parsePython, tryParsePython, pyBytes } from '../../src/board/python/literal';
+import { toPython, toJson, parsePython, tryParsePython, pyBytes } from '../../../src/board/python/literal';
 import { rng, randomValue, randomBytes } from './random-values';
 import { loadWasmPython, WasmPython } from './wasm-python';
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
-import { createLink, LinkError, SerialLink, TcpLink, WebReplLink } from '../../src/board/link';
-import { VirtualLink } from '../../src/virtual';
+import { createLink, LinkError, SerialLink, TcpLink, WebReplLink } from '../../../src/board/link';
+import { VirtualLink } from '../../../src/virtual';
 
 test('createLink picks the link for each port form, unopened', () => {
   const serial = createLink('/dev/ttyACM0', { baud: 9600 });
@@ -32,7 +32,7 @@ test('createLink makes a VirtualLink for virtual ports once the virtual board is
 });
 
 test('without the virtual board imported, createLink says what to import; the board layer never loads it', () => {
-  const root = path.join(__dirname, '..', '..');
+  const root = path.join(__dirname, '..', '..', '..');
   const script = `const { createLink } = require(${JSON.stringify(path.join(root, 'src', 'board', 'link'))});
     try { createLink('virtual:x'); console.log('made'); } catch (e) { console.log(e.message); }
     console.log(Object.keys(require.cache).some((f) => f.includes(${JSON.stringify(path.sep + 'virtual' + path.sep)})));`;

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 test('a kept 59-character string costs a few hundred bytes at most, not a rope of its characters', () => {
-  const literal = path.join(__dirname, '..', '..', 'src', 'board', 'python', 'literal.js');
+  const literal = path.join(__dirname, '..', '..', '..', 'src', 'board', 'python', 'literal.js');
   const script = `
     const { parsePython } = require(${JSON.stringify(literal)});
     const lines = Array.from({ length: 20000 }, (_, i) => "'" + ('line ' + i + ' of the thread output, some sensor text: ok').padEnd(59, '.') + "'");

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { SerialPortStream } from '@serialport/stream';
 import { autoDetect } from '@serialport/bindings-cpp';
-import { SerialLink } from '../../src/board/link/serial';
-import { LinkError } from '../../src/board/link/link';
-import { openPtyPair, PtyPair } from '../support/pty';
-import { collect, patternBytes } from '../support/bytes';
+import { SerialLink } from '../../../src/board/link/serial';
+import { LinkError } from '../../../src/board/link/link';
+import { openPtyPair, PtyPair } from '../../support/pty';
+import { collect, patternBytes } from '../../support/bytes';
 
 /** A plain port (bindings-cpp without our hang-up fix) on the far end of the pty pair, standing in for the board. */
 async function openPeer(path: string): Promise<SerialPortStream> {

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { calledFunction, functionName, isGeneratorFunction, topLevelFunctions } from '../../src/board/python/names';
+import { calledFunction, functionName, isGeneratorFunction, topLevelFunctions } from '../../../src/board/python/names';
 
 describe('functionName: the function a task calls is the last top-level def', () => {
   test('one def, after any lines above it', () => {

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import * as net from 'node:net';
-import { TcpLink } from '../../src/board/link/tcp';
-import { LinkError } from '../../src/board/link/link';
-import { collect, patternBytes } from '../support/bytes';
+import { TcpLink } from '../../../src/board/link/tcp';
+import { LinkError } from '../../../src/board/link/link';
+import { collect, patternBytes } from '../../support/bytes';
 
 /** A TCP server on a free local port; resolves with it and the first connection it accepts. */
 async function listen(): Promise<{ server: net.Server; port: number; accepted: Promise<net.Socket> }> {
