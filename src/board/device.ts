@@ -23,7 +23,7 @@ export { fileFor } from './definitions';
 function hostError(board: string, type: HostErrorCode, message: string): BoardError {
   return new BoardError(board, type, message);
 }
-export type HostErrorCode = 'ConnectionError' | 'TimeoutError' | 'QueueFullError' | 'ConfigError' | 'ProtocolError' | 'UnsupportedError';
+export type HostErrorCode = 'ConnectionError' | 'TimeoutError' | 'QueueFullError' | 'ConfigError' | 'ProtocolError' | 'CancelledError' | 'UnsupportedError';
 
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
 

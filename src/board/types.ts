@@ -81,7 +81,7 @@ export interface CallResult {
 
 /** A Python exception or protocol failure, with the board named. */
 export class BoardError extends Error {
-  /** Python exception class name (e.g. 'ZeroDivisionError'), or for host-side failures one of ConnectionError, TimeoutError, QueueFullError, ConfigError, ProtocolError, UnsupportedError */
+  /** Python exception class name (e.g. 'ZeroDivisionError'), or for host-side failures one of ConnectionError, TimeoutError, QueueFullError, ConfigError, ProtocolError, CancelledError, UnsupportedError */
   type: string;
   /** the exception message without the type prefix */
   pyMessage: string;
