@@ -38,9 +38,14 @@ test('npm start deploys the demo flow on the virtual board and stops on Ctrl-C',
     const demo = readExample('01 - Demo - LED, sensor and stream.json');
     assert.deepEqual(deployed.map((n) => n.type).sort(), demo.map((n) => n.type).sort(), 'the demo flow is what runs');
 
-    // The demo's thread starts with the board: its readings reach the debug sidebar on their own.
+    // The demo's stream starts from its button (issue #10): press it as the editor does, and its
+    // readings reach the debug sidebar.
     comms = await EditorComms.open(url);
     const streamId = demo.find((n) => n.type === 'debug' && n.name === 'stream')!.id;
+    const start = demo.find((n) => n.type === 'inject' && n.name === 'start stream')!.id;
+    await comms.waitFor('the board connected', () => [...comms!.statuses.values()].some((st) => /MicroPython/.test(String(st.text ?? ''))), 60_000);
+    const pressed = await fetch(new URL(`inject/${start}`, url), { method: 'POST' });
+    assert.equal(pressed.status, 200);
     const first = await comms.waitFor('a streamed reading', () => comms!.from(streamId)[0], 60_000);
     assert.equal(typeof first.value, 'number');
     assert.ok(fs.existsSync(path.join(userDir, 'flows.json')), 'the demo was written into the user directory');

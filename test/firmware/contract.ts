@@ -134,53 +134,6 @@ export function boardContract(source: BoardSource, traits: BoardTraits): void {
     assert.match(String(connectedStatus.text), traits.status);
   });
 
-  // sync first: on a small board every call after it leaves less room for the sync part
-  if (traits.sync !== false && traits.readOnly) {
-    test('sync: a read-only filesystem fails with what to do (a boot.py that remounts it)', T, async () => {
-      const err = await fails({ marker: 'ro' }, 'sync');
-      assert.equal(err.marker, 'ro');
-      assert.match(err.error.message, new RegExp(LABEL));
-      assert.match(err.error.message, /read-only/);
-      assert.match(err.error.message, /boot\.py/);
-      assert.match(err.error.message, /storage\.remount/);
-      assert.equal((await run({ code: '1 + 1' })).payload, 2, 'the board works on');
-    });
-  }
-
-  if (traits.sync !== false && !traits.readOnly) {
-    test('sync: a flat folder is mirrored, and an unchanged one uploads nothing', T, async () => {
-      const first = (await run({}, 'sync')).payload;
-      assert.deepEqual([...first.uploaded].sort(), ['/data.txt', '/main.py', '/util.py']);
-      assert.ok(first.bytes > 0);
-      assert.equal(await run({ code: "open('util.py').read().count('\\n')" }).then((m) => m.payload), 3, 'minify keeps the lines');
-      assert.equal(await run({ code: "open('data.txt').read()" }).then((m) => m.payload), 'plain text\n');
-      const again = (await run({}, 'sync')).payload;
-      assert.deepEqual(again.uploaded, []);
-      assert.deepEqual([...again.unchanged].sort(), ['/data.txt', '/main.py', '/util.py']);
-      assert.equal(again.bytes, 0);
-    });
-
-    if (traits.folders) {
-      test('sync: a folder with subfolders is mirrored', T, async () => {
-        const r = (await run({}, 'sync-deep')).payload;
-        assert.deepEqual([...r.uploaded].sort(), ['/lib/util.py', '/main.py']);
-        assert.deepEqual([...r.deleted].sort(), ['/data.txt', '/util.py']);
-        assert.equal(await run({ code: "open('/lib/util.py').read()" }).then((m) => m.payload), 'X = 1\n');
-      });
-    } else {
-      test('sync: a folder with subfolders fails with a clear error naming the board\'s limit', T, async () => {
-        // the refusal comes before anything is deleted: a board file the host folder lacks stays
-        await run({ code: "f = open('stay.txt', 'w')\nf.write('here')\nf.close()" });
-        const err = await fails({ marker: 'deep' }, 'sync-deep');
-        assert.equal(err.marker, 'deep');
-        assert.match(err.error.message, new RegExp(LABEL));
-        assert.match(err.error.message, /flat|sub ?folder|director/i, err.error.message);
-        assert.match(err.error.message, /lib/, 'it names the folder that cannot go there');
-        assert.equal(await run({ code: "open('stay.txt').read()" }).then((m) => m.payload), 'here', 'the board\'s files are untouched');
-      });
-    }
-  }
-
   if (traits.rtc) {
     test('connect set the board\'s clock from the host\'s (Belay\'s auto_sync_time)', T, async () => {
       const t = (await run({ code: "__import__('machine').RTC().datetime()" })).payload as number[];
@@ -274,7 +227,7 @@ export function boardContract(source: BoardSource, traits: BoardTraits): void {
       assert.equal(refused.marker, 'second');
       assert.equal(refused.error.code, 'OSError');
       node('forever').receive({ stop: true });
-      await statusOf('forever', (s) => s.fill === 'green', 60000);
+      await statusOf('forever', (s) => s.text === 'stopped', 60000);
       const last = (await run({ code: 'ticks' })).payload as number;
       let later = 0;
       const count = (m: Msg) => { if (m.payload > last) later++; };
@@ -295,6 +248,52 @@ export function boardContract(source: BoardSource, traits: BoardTraits): void {
       assert.match(err.error.message, /_thread/);
       assert.equal((await run({ code: '1 + 1' })).payload, 2, 'the board works on');
     });
+  }
+
+  if (traits.sync !== false && traits.readOnly) {
+    test('sync: a read-only filesystem fails with what to do (a boot.py that remounts it)', T, async () => {
+      const err = await fails({ marker: 'ro' }, 'sync');
+      assert.equal(err.marker, 'ro');
+      assert.match(err.error.message, new RegExp(LABEL));
+      assert.match(err.error.message, /read-only/);
+      assert.match(err.error.message, /boot\.py/);
+      assert.match(err.error.message, /storage\.remount/);
+      assert.equal((await run({ code: '1 + 1' })).payload, 2, 'the board works on');
+    });
+  }
+
+  if (traits.sync !== false && !traits.readOnly) {
+    test('sync: a flat folder is mirrored, and an unchanged one uploads nothing', T, async () => {
+      const first = (await run({}, 'sync')).payload;
+      assert.deepEqual([...first.uploaded].sort(), ['/data.txt', '/main.py', '/util.py']);
+      assert.ok(first.bytes > 0);
+      assert.equal(await run({ code: "open('util.py').read().count('\\n')" }).then((m) => m.payload), 3, 'minify keeps the lines');
+      assert.equal(await run({ code: "open('data.txt').read()" }).then((m) => m.payload), 'plain text\n');
+      const again = (await run({}, 'sync')).payload;
+      assert.deepEqual(again.uploaded, []);
+      assert.deepEqual([...again.unchanged].sort(), ['/data.txt', '/main.py', '/util.py']);
+      assert.equal(again.bytes, 0);
+    });
+
+    if (traits.folders) {
+      test('sync: a folder with subfolders is mirrored', T, async () => {
+        const r = (await run({}, 'sync-deep')).payload;
+        assert.deepEqual([...r.uploaded].sort(), ['/lib/util.py', '/main.py']);
+        assert.deepEqual([...r.deleted].sort(), ['/data.txt', '/util.py']);
+        assert.equal(await run({ code: "open('/lib/util.py').read()" }).then((m) => m.payload), 'X = 1\n');
+      });
+    } else {
+      test('sync: a folder with subfolders fails with a clear error naming the board\'s limit', T, async () => {
+        // the refusal comes before anything is deleted: a board file the host folder lacks stays
+        await run({ code: "f = open('stay.txt', 'w')\nf.write('here')\nf.close()" });
+        const err = await fails({ marker: 'deep' }, 'sync-deep');
+        assert.equal(err.marker, 'deep');
+        assert.match(err.error.message, new RegExp(LABEL));
+        assert.match(err.error.message, /flat|sub ?folder|director/i, err.error.message);
+        assert.match(err.error.message, /lib/, 'it names the folder that cannot go there');
+        assert.equal(await run({ code: "open('stay.txt').read()" }).then((m) => m.payload), 'here', 'the board\'s files are untouched');
+      });
+    }
   }
 
   // last: a board whose memory runs out on the way fails the tests after this one too
