@@ -72,10 +72,11 @@ function makeSettings({ userDir, port, host, logLevel, onLog }) {
  * @param {boolean} [options.replaceFlows=false]  write `flows` even when flows.json exists
  * @param {string} [options.logLevel='info']  console log level
  * @param {(entry: {level: number, msg: unknown, type?: string, id?: string}) => void} [options.onLog]
+ * @param {object} [options.settings]  more Node-RED settings (adminAuth, for one), over the defaults
  * @returns {Promise<{url: string, port: number, RED: any, server: http.Server, stop: () => Promise<void>}>}
  */
 async function startNodeRed(options) {
-  const { userDir, port = 1880, host = '127.0.0.1', flows, replaceFlows = false, logLevel = 'info', onLog } = options;
+  const { userDir, port = 1880, host = '127.0.0.1', flows, replaceFlows = false, logLevel = 'info', onLog, settings } = options;
   linkPackage(userDir);
   const flowFile = path.join(userDir, 'flows.json');
   if (flows && (replaceFlows || !fs.existsSync(flowFile))) {
@@ -98,7 +99,7 @@ async function startNodeRed(options) {
     server.listen(port, host, resolve);
   });
   const actualPort = server.address().port;
-  RED.init(server, makeSettings({ userDir, port: actualPort, host, logLevel, onLog }));
+  RED.init(server, { ...makeSettings({ userDir, port: actualPort, host, logLevel, onLog }), ...settings });
   await RED.start();
   redReady = true;
   const url = `http://${host}:${actualPort}/`;

@@ -14,7 +14,7 @@ export const projectRoot = path.resolve(__dirname, '..', '..', '..');
 interface LauncherModule {
   startNodeRed(options: {
     userDir: string; port?: number; host?: string; flows?: object[]; replaceFlows?: boolean;
-    logLevel?: string; onLog?: (entry: LogEntry) => void;
+    logLevel?: string; onLog?: (entry: LogEntry) => void; settings?: Record<string, unknown>;
   }): Promise<{ url: string; port: number; RED: any; stop(): Promise<void> }>;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -38,11 +38,12 @@ export interface NodeRedServer {
   stop(): Promise<void>;
 }
 
-export async function startNodeRedServer(options: { logLevel?: string } = {}): Promise<NodeRedServer> {
+/** `settings`: more Node-RED settings over the defaults (adminAuth, for one). */
+export async function startNodeRedServer(options: { logLevel?: string; settings?: Record<string, unknown> } = {}): Promise<NodeRedServer> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-nodered-'));
   const logs: LogEntry[] = [];
   const nr = await launcher.startNodeRed({
-    userDir, port: 0, flows: [], logLevel: options.logLevel ?? 'error', onLog: (e) => logs.push(e),
+    userDir, port: 0, flows: [], logLevel: options.logLevel ?? 'error', onLog: (e) => logs.push(e), settings: options.settings,
   });
   const admin = (p: string, init: RequestInit = {}) => fetch(new URL(p, nr.url), {
     ...init, headers: { Accept: 'application/json', ...(init.headers as Record<string, string>) },

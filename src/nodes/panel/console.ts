@@ -4,7 +4,6 @@
  */
 import { t } from '../i18n';
 import { toPython } from '../../board/python/literal';
-import type { CallOptions } from '../../board/types';
 import { describeError, type MsgError } from '../errors';
 import type { SharedBoard } from '../shared-board';
 
@@ -27,15 +26,11 @@ export interface InterruptReply {
 /** How long an interrupted call may take to end before the tab is told it goes on. */
 const INTERRUPT_GRACE_MS = 1500;
 
-/**
- * CallOptions plus the AbortSignal the console needs to interrupt its own call (and only its own):
- * abort() while the call waits in the queue takes it out; while it runs, Ctrl-C. A board layer that
- * does not know `signal` lets the call run on to its timeout.
- */
-type InterruptibleOptions = CallOptions & { signal?: AbortSignal };
+/** Device.interrupt(): Ctrl-C to the call the board runs now (it fails with KeyboardInterrupt). */
+type Interruptible = { interrupt?: () => Promise<void> };
 
-/** The console calls running per board, so Ctrl-C reaches the right ones. */
-const running = new Map<SharedBoard, Set<{ abort: AbortController; settled: Promise<unknown> }>>();
+/** The console calls running per board, so Ctrl-C is sent only while one runs. */
+const running = new Map<SharedBoard, Set<Promise<unknown>>>();
 
 export async function runConsole(board: SharedBoard, code: string): Promise<ConsoleReply> {
   const started = performance.now();
@@ -45,10 +40,8 @@ export async function runConsole(board: SharedBoard, code: string): Promise<Cons
   if (board.state !== 'connected') {
     return { stdout: '', error: { type: 'ConnectionError', message: `${board.device.label} is ${board.state}: press Connect first`, traceback: '' }, ms: ms() };
   }
-  const abort = new AbortController();
-  const opts: InterruptibleOptions = { signal: abort.signal };
-  const call = board.device.exec(code, opts);
-  const entry = { abort, settled: call.catch(() => undefined) };
+  const call = board.device.exec(code);
+  const entry = call.catch(() => undefined);
   let calls = running.get(board);
   if (!calls) running.set(board, calls = new Set());
   calls.add(entry);
@@ -66,20 +59,24 @@ export async function runConsole(board: SharedBoard, code: string): Promise<Cons
   }
 }
 
-/** Ctrl-C for the console's calls on this board; flows' calls are left alone. */
+/**
+ * Ctrl-C while a console call runs, as at a REPL: the board stops what it runs now. That is the
+ * console's call unless a flow's call was queued before it, which is then the one interrupted.
+ */
 export async function interruptConsole(board: SharedBoard): Promise<InterruptReply> {
   const calls = [...(running.get(board) ?? [])];
   if (calls.length === 0) return { interrupted: false, message: t('panel.no-console-call') };
-  for (const c of calls) c.abort.abort();
+  const device = board.device as typeof board.device & Interruptible;
+  if (typeof device.interrupt === 'function') await device.interrupt();
   let timer: NodeJS.Timeout | undefined;
   const ended = await Promise.race([
-    Promise.all(calls.map((c) => c.settled)).then(() => true),
+    Promise.all(calls).then(() => true),
     new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), INTERRUPT_GRACE_MS); }),
   ]);
   clearTimeout(timer);
   if (ended) return { interrupted: true };
   return {
     interrupted: false,
-    message: `this version of the board layer cannot interrupt a call; it ends at its timeout (${board.timeout || 'no limit'} s)`,
+    message: `the call goes on: the board did not stop it; it ends at its timeout (${board.timeout || 'no limit'} s)`,
   };
 }
