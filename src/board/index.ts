@@ -8,6 +8,7 @@
 export { Device, type BoardContext, type BoardExtension } from './device';
 export { RawRepl, ProtocolError } from './raw-repl';
 export * from './types';
-export { createLink } from './link';
-export { BoardEvents, type BoardEvent, type EventHandlers } from './events';
+export { createLink, parsePort, listSerialPorts, type PortListSources, type SerialPortInfo } from './link';
+export { BoardEvents, type BoardEvent, type EventHandlers, type ExtensibleDevice } from './events';
 export { toPython, parsePython } from './python/literal';
+export { calledFunction } from './python/names';

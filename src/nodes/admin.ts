@@ -4,9 +4,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Device } from '../board/device';
-import { listSerialPorts, type PortListSources, type SerialPortInfo } from '../board/link/ports';
-import { describeBoard, type BoardInfo } from '../board/types';
+import { Device } from '../board';
+import { listSerialPorts, type PortListSources, type SerialPortInfo } from '../board';
+import { describeBoard, type BoardInfo } from '../board';
 import { editorNamesScript } from './editor-script';
 import { configError, describeError } from './errors';
 import { t } from './i18n';

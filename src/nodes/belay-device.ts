@@ -4,8 +4,8 @@
  * every node that uses it, and lets go (its teardown first) on redeploy or shutdown.
  */
 import { migrate } from './migrations';
-import { Device } from '../board/device';
-import type { DeviceOptions } from '../board/types';
+import { Device } from '../board';
+import type { DeviceOptions } from '../board';
 // Registers the link for `virtual` ports with the board layer.
 import { setVirtualRoot } from '../virtual';
 import { liveBoards, registerAdminEndpoints } from './admin';

@@ -6,7 +6,7 @@
 import { migrate } from './migrations';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BoardEvents, type BoardEvent, type ExtensibleDevice } from '../board/events';
+import { BoardEvents, type BoardEvent, type ExtensibleDevice } from '../board';
 import { configError } from './errors';
 import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
 import { BoardUser } from './user';

@@ -5,7 +5,7 @@
 import { migrate } from './migrations';
 import os from 'node:os';
 import path from 'node:path';
-import type { DeviceApi, SyncResult } from '../board/types';
+import type { DeviceApi, SyncResult } from '../board';
 import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
 import { t } from './i18n';
 import { keepList, listOf, resolveSource } from './sync-source';

@@ -6,7 +6,7 @@
  * errors are reported later, against that message, so Catch nodes see where it came from.
  */
 import { migrate } from './migrations';
-import type { ThreadHandle } from '../board/types';
+import type { ThreadHandle } from '../board';
 import { callArguments } from './args';
 import { Definition, definitionLabel } from './definition';
 import { t } from './i18n';

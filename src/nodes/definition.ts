@@ -1,5 +1,5 @@
-import type { DeviceApi } from '../board/types';
-import { calledFunction } from '../board/python/names';
+import type { DeviceApi } from '../board';
+import { calledFunction } from '../board';
 import { t } from './i18n';
 import type { BoardUser } from './user';
 

@@ -1,4 +1,4 @@
-import type { DeviceOptions } from '../board/types';
+import type { DeviceOptions } from '../board';
 import { t } from './i18n';
 
 /**

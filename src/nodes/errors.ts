@@ -1,4 +1,4 @@
-import { BoardError } from '../board/types';
+import { BoardError } from '../board';
 import type { NodeMessage } from './red';
 
 /** The shape of msg.error (CONTRACT: type, message, traceback), plus the board it came from. */

@@ -10,8 +10,8 @@
  * settings (baud, password, soft reset, reconnect, start-up) are the first config node's.
  */
 import fs from 'node:fs';
-import { parsePort } from '../board/link/ports';
-import type { DeviceApi, DeviceOptions } from '../board/types';
+import { parsePort } from '../board';
+import type { DeviceApi, DeviceOptions } from '../board';
 import { t } from './i18n';
 
 /** Seconds a teardown may take when the board is let go (the Device allows its own the same). */

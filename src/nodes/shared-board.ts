@@ -1,4 +1,4 @@
-import type { BoardInfo, DeviceApi, DeviceState } from '../board/types';
+import type { BoardInfo, DeviceApi, DeviceState } from '../board';
 import type { PortHub, PortMember } from './port-hub';
 import type { Node } from './red';
 import { t } from './i18n';

@@ -1,4 +1,4 @@
-import type { BoardInfo, DeviceState } from '../board/types';
+import type { BoardInfo, DeviceState } from '../board';
 import { describeError } from './errors';
 import { t } from './i18n';
 import type { NodeStatus } from './red';

@@ -3,7 +3,7 @@
  * message data always stays data (CONTRACT, belay-exec). {{{x}}} inserts raw text on purpose.
  */
 import Mustache from 'mustache';
-import { toPython } from '../board/python/literal';
+import { toPython } from '../board';
 import type { Node, NodeAPI, NodeMessage } from './red';
 
 /** `flow.x`, `global.x`, and Node-RED's `flow[store].x` for a named context store. */

@@ -1,4 +1,4 @@
-import type { BoardInfo, CallOptions, DeviceApi, DeviceState } from '../board/types';
+import type { BoardInfo, CallOptions, DeviceApi, DeviceState } from '../board';
 import { parseSeconds } from './device-options';
 import { configError, describeError, failWith } from './errors';
 import { t } from './i18n';

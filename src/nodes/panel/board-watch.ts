@@ -2,7 +2,7 @@
  * What the editor's belay tab shows of one board, kept current from the board layer's events and
  * pushed to the editor over RED.comms, at most UPDATES_PER_SECOND times a second.
  */
-import type { BoardError, BoardInfo, DeviceState } from '../../board/types';
+import type { BoardError, BoardInfo, DeviceState } from '../../board';
 import { listVirtualBoards, parseVirtualPort, type PinState, type VirtualBoard } from '../../virtual/index';
 import type { NodeStatus } from '../red';
 import type { SharedBoard } from '../shared-board';

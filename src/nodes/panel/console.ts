@@ -3,7 +3,7 @@
  * flow's call, answered with its value, what it printed, or its traceback.
  */
 import { t } from '../i18n';
-import { toPython } from '../../board/python/literal';
+import { toPython } from '../../board';
 import { describeError, type MsgError } from '../errors';
 import type { SharedBoard } from '../shared-board';
 
