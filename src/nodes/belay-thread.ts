@@ -18,9 +18,9 @@ interface ThreadConfig extends UserNodeConfig {
   autostart?: boolean;
 }
 
-/** One thread this node started; `handle` is set once the board confirmed the start. */
+/** One thread this node started; `handle` settles once the board confirmed the start (undefined: it failed). */
 interface Running {
-  handle?: ThreadHandle;
+  handle?: Promise<ThreadHandle | undefined>;
   /** asked to stop: what it yields from now on is not sent on */
   stopping: boolean;
   /** by msg.stop: once it has ended the status says "stopped" */
@@ -72,22 +72,25 @@ export = function (RED: NodeAPI) {
       running.add(entry);
       stopped = false;
       show();
+      const starting = user.device.startThread(name, args, kwargs, {
+        onYield: (value) => { if (!entry.stopping) node.send([out(value), null]); },
+        onPrint: (line) => node.send([null, out(line)]),
+        onReturn: (value) => {
+          const m = out(value);
+          m.final = true;
+          node.send([m, null]);
+        },
+        onError: (err) => user.report(err, origin ? RED.util.cloneMessage(origin) : {}),
+        onEnd: () => {
+          running.delete(entry);
+          if (entry.byMessage && running.size === 0) stopped = true;
+          show();
+        },
+      });
+      // A stop can come while the start is still on its way (its first yield is already out).
+      entry.handle = starting.catch(() => undefined);
       try {
-        entry.handle = await user.device.startThread(name, args, kwargs, {
-          onYield: (value) => { if (!entry.stopping) node.send([out(value), null]); },
-          onPrint: (line) => node.send([null, out(line)]),
-          onReturn: (value) => {
-            const m = out(value);
-            m.final = true;
-            node.send([m, null]);
-          },
-          onError: (err) => user.report(err, origin ? RED.util.cloneMessage(origin) : {}),
-          onEnd: () => {
-            running.delete(entry);
-            if (entry.byMessage && running.size === 0) stopped = true;
-            show();
-          },
-        });
+        await starting;
       } catch (err) {
         running.delete(entry);
         show();
@@ -106,7 +109,7 @@ export = function (RED: NodeAPI) {
       show();
       // Resolves when the thread has ended, or after a few seconds when it has not reached a yield
       // (it then still shows "stopping" until it does).
-      await Promise.all(now.map((r) => r.handle?.stop()));
+      await Promise.all(now.map(async (r) => (await r.handle)?.stop()));
     }
 
     function show(): void {

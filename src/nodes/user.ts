@@ -139,10 +139,12 @@ export class BoardUser implements BoardListener {
 
   /** Shows something the node is doing (a running thread, sync progress) while it is connected. */
   setActivity(status: NodeStatus | undefined): void {
-    const started = !this.activity !== !status;
+    const was = this.activity;
+    const changed = !was !== !status || was?.fill !== status?.fill || was?.shape !== status?.shape;
     this.activity = status;
-    // The start and end of an activity show at once; its progress in between may wait a little.
-    this.refresh(started);
+    // The start and end of an activity, and a change of its kind (a running thread asked to stop),
+    // show at once; only its progress in between (a count, a percentage) may wait a little.
+    this.refresh(changed);
   }
 
   clearFailure(): void {

@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { readExample, startNodeRedServer, type NodeRedServer } from '../support/nodered-server';
 import { virtualPin, wipeVirtualBoards } from '../examples/virtual-pins';
 import { listVirtualBoards, type PinState } from '../../src/virtual/index';
-import { CHROMIUM, Editor, shoot } from './editor-page';
+import { CHROMIUM, Editor, escapeRe, shoot } from './editor-page';
 import { BelayTab, launchBrowser, logIn, type Session } from './panel-page';
 
 // Code passed to page.evaluate runs in the browser; the project compiles without the DOM library.
@@ -81,7 +81,12 @@ describe('the belay sidebar tab', { skip, timeout: 600_000 }, () => {
     await tab.open();
     await tab.pick('demo board');
     await tab.stateText().filter({ hasText: /^MicroPython 1\.\d+/ }).waitFor({ timeout: 60_000 });
-    assert.equal(await tab.stateText().innerText(), (await ed.statusText('be1a010000000005').textContent())?.trim(), 'the words under the nodes');
+    // The tab and the node's status word come from the same state, by two different paths (the
+    // tab polls, the status comes over comms): wait for the node to show the tab's words.
+    const words = (await tab.stateText().innerText()).trim();
+    await ed.statusText('be1a010000000005').filter({ hasText: new RegExp(`^\\s*${escapeRe(words)}\\s*$`) })
+      .waitFor({ timeout: 30_000 });
+    assert.equal(words, (await ed.statusText('be1a010000000005').textContent())?.trim(), 'the words under the nodes');
     const info = tab.root.locator('.red-ui-belay-info');
     await info.locator('tr[data-row="firmware"]').filter({ hasText: /MicroPython 1\.\d+\.\d+ \(webassembly\)/ }).waitFor();
     await info.locator('tr[data-row="threads"]').filter({ hasText: /yes/ }).waitFor();
