@@ -53,6 +53,10 @@ export class Definitions {
     this.defs.delete(key);
   }
 
+  get(key: string): Definition | undefined {
+    return this.defs.get(key);
+  }
+
   state(key: string): { state: Definition['state']; error?: BoardError } | undefined {
     const d = this.defs.get(key);
     return d && { state: d.state, error: d.error };

@@ -278,14 +278,15 @@ export class Device extends EventEmitter implements DeviceApi {
 
   // ---------------------------------------------------------------- the queue
 
-  private enqueue<T>(run: () => Promise<T>, timeout: number, pipelined = false): Promise<T> {
+  /** wait: seconds the job may wait for a connection (CallOptions.connectWait; 0 = no limit). */
+  private enqueue<T>(run: () => Promise<T>, wait: number, pipelined = false): Promise<T> {
     if (this.closedForGood) return Promise.reject(hostError(this.label, 'ConnectionError', 'this board connection was closed'));
     if (this.absent && this.lastError) return Promise.reject(this.lastError);
     if (this.queue.length >= this.opts.maxQueue) {
       return Promise.reject(hostError(this.label, 'QueueFullError', `${this.queue.length} calls are already waiting; the board is not keeping up`));
     }
     return new Promise<T>((resolve, reject) => {
-      const job: TimedJob = { run, resolve, reject, timeout, pipelined };
+      const job: TimedJob = { run, resolve, reject, wait, pipelined };
       this.queue.add(job);
       if (this._state !== 'connected') this.armWaitTimer(job);
       if (!this.wantConnected) this.connect().catch(() => undefined);
@@ -293,14 +294,14 @@ export class Device extends EventEmitter implements DeviceApi {
     });
   }
 
-  /** A queued call waiting for a (re)connection fails after its own timeout, saying why. */
+  /** A queued call waiting for a (re)connection fails after its own connect wait, saying why. */
   private armWaitTimer(job: TimedJob): void {
-    if (job.waitTimer || job.timeout <= 0) return;
+    if (job.waitTimer || job.wait <= 0) return;
     job.waitTimer = setTimeout(() => {
       if (!this.queue.remove(job)) return;
       const why = this.lastError ? `: ${this.lastError instanceof BoardError ? this.lastError.pyMessage : this.lastError.message}` : ` (${this._state})`;
-      job.reject(hostError(this.label, 'TimeoutError', `not connected after ${job.timeout} s${why}`));
-    }, job.timeout * 1000);
+      job.reject(hostError(this.label, 'TimeoutError', `not connected after ${job.wait} s${why}`));
+    }, job.wait * 1000);
   }
 
   private pump(): void {
@@ -310,6 +311,10 @@ export class Device extends EventEmitter implements DeviceApi {
 
   private timeoutOf(opts?: CallOptions): number {
     return opts?.timeout ?? this.opts.timeout;
+  }
+
+  private connectWaitOf(opts?: CallOptions): number {
+    return opts?.connectWait ?? this.timeoutOf(opts);
   }
 
   // ---------------------------------------------------------------- requests
@@ -334,13 +339,28 @@ export class Device extends EventEmitter implements DeviceApi {
 
   exec(code: string, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
-    return this.enqueue(async () => this.toResult(await this.run({ op: 'eval', src: code, file: opts?.file ?? 'exec' }, t, opts?.onValue)), t, true);
+    return this.enqueue(async () => this.toResult(await this.run({ op: 'eval', src: code, file: opts?.file ?? 'exec' }, t, opts?.onValue)),
+      this.connectWaitOf(opts), true);
   }
 
   async define(key: string, source: string, label?: string): Promise<string> {
     const d = this.defs.add(key, source, label);
     if (this._state === 'connected') await this.enqueue(() => this.defs.send(this.context(), key, d), this.opts.timeout);
     return d.name;
+  }
+
+  defined(key: string, opts?: CallOptions): Promise<string> {
+    const now = this.defs.get(key);
+    if (!now) return Promise.reject(hostError(this.label, 'ConfigError', `no definition is registered as ${key}`));
+    // Connected with the definition sent: its fate is known, no need to queue behind running calls.
+    if (this._state === 'connected' && now.state !== 'pending') return now.state === 'defined' ? Promise.resolve(now.name) : Promise.reject(now.error);
+    return this.enqueue(async () => {
+      const d = this.defs.get(key);
+      if (!d) throw hostError(this.label, 'ConfigError', `no definition is registered as ${key}`);
+      if (d.state === 'pending') await this.defs.send(this.context(), key, d);
+      if (d.state === 'failed') throw d.error!;
+      return d.name;
+    }, this.connectWaitOf(opts));
   }
 
   /** How a definition stands on the board: pending (not sent yet), defined, or failed with its error. */
@@ -368,7 +388,7 @@ export class Device extends EventEmitter implements DeviceApi {
 
   /** Runs `fn` on the board through the queue, with what a feature may do there. */
   withBoard<T>(fn: (ctx: BoardContext) => Promise<T>, opts?: CallOptions): Promise<T> {
-    return this.enqueue(() => fn(this.context()), this.timeoutOf(opts));
+    return this.enqueue(() => fn(this.context()), this.connectWaitOf(opts));
   }
 
   private async connectExtension(key: string, x: BoardExtension): Promise<void> {
@@ -399,7 +419,7 @@ export class Device extends EventEmitter implements DeviceApi {
   call(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
     const r: Request = { op: 'call', name, args, kwargs, generator: this.defs.isGenerator(name) };
-    return this.enqueue(async () => this.toResult(await this.run(r, t, opts?.onValue)), t, true);
+    return this.enqueue(async () => this.toResult(await this.run(r, t, opts?.onValue)), this.connectWaitOf(opts), true);
   }
 
   async iterate(name: string, args: unknown[] | undefined, kwargs: Record<string, unknown> | undefined,
@@ -413,12 +433,12 @@ export class Device extends EventEmitter implements DeviceApi {
   }
 
   startThread(name: string, args: unknown[] | undefined, kwargs: Record<string, unknown> | undefined,
-    handlers: ThreadHandlers): Promise<ThreadHandle> {
-    const t = this.opts.timeout;
+    handlers: ThreadHandlers, opts?: CallOptions): Promise<ThreadHandle> {
+    const t = this.timeoutOf(opts);
     return this.enqueue(async () => {
       const tid = await this.threads.start(this.context(), name, args ?? [], kwargs ?? {}, handlers, t);
       return { id: tid, stop: () => this.stopThread(tid) } satisfies ThreadHandle;
-    }, t);
+    }, this.connectWaitOf(opts));
   }
 
   private async stopThread(tid: number): Promise<void> {
@@ -436,13 +456,13 @@ export class Device extends EventEmitter implements DeviceApi {
           'reset the board (power or machine.reset()) before syncing, or update the firmware to 1.25 or later');
       }
       return runSync(this.context(), opts, onProgress, this.label, t);
-    }, t);
+    }, this.connectWaitOf(callOpts));
   }
 }
 
 interface TimedJob extends Job {
-  /** seconds; 0 = none */
-  timeout: number;
+  /** seconds it may wait for a connection; 0 = no limit */
+  wait: number;
 }
 
 /**

@@ -59,9 +59,20 @@ export interface DeviceOptions {
 }
 
 /** Per-call options. */
+/**
+ * A call waits in three places: for the board to connect or reconnect (connectWait), in the queue
+ * behind other calls (no time limit: the queue's length is bounded by maxQueue, and each call ahead
+ * has its own timeout), and on the board while it runs (timeout).
+ */
 export interface CallOptions {
-  /** seconds; overrides the device default; 0 = no limit */
+  /** seconds the call may run on the board; overrides the device default; 0 = no limit */
   timeout?: number;
+  /**
+   * seconds the call may wait for the board to connect or reconnect before it fails with a
+   * TimeoutError that says why the board is not there; default: `timeout`; 0 = no limit. A port
+   * that does not exist fails at once, whatever this says.
+   */
+  connectWait?: number;
   /** when the called function turns out to be a generator, each value is handed here as it arrives */
   onValue?: (value: unknown) => void;
   /** exec: the file name tracebacks give the code (e.g. the node's label) */
@@ -188,6 +199,12 @@ export interface DeviceApi {
    * of `source` (line 1 = its first line).
    */
   define(key: string, source: string, label?: string): Promise<string>;
+  /**
+   * The name of the function a definition calls, once the board has the definition: waits for the
+   * board as a call does (connectWait); rejects with the board's error when the definition failed
+   * (a SyntaxError, an import the board lacks) until the next connect tries it again.
+   */
+  defined(key: string, opts?: CallOptions): Promise<string>;
   /** Forgets a definition (it stays on the board until the next reset). */
   undefine(key: string): void;
   /** Calls a defined function. */
@@ -197,7 +214,7 @@ export interface DeviceApi {
     onValue: (value: unknown) => void, opts?: CallOptions): Promise<{ count: number; stdout: string }>;
   /** Starts a defined function in a board thread. Rejects with a clear error when the board has no _thread. */
   startThread(name: string, args: unknown[] | undefined, kwargs: Record<string, unknown> | undefined,
-    handlers: ThreadHandlers): Promise<ThreadHandle>;
+    handlers: ThreadHandlers, opts?: CallOptions): Promise<ThreadHandle>;
   /** Mirrors a host folder onto the board. */
   sync(opts: SyncOptions, onProgress?: (p: SyncProgress) => void, callOpts?: CallOptions): Promise<SyncResult>;
 }

@@ -26,10 +26,11 @@ export = function (RED: NodeAPI) {
 
     node.on('input', (msg: NodeMessage, send: (m: NodeMessage) => void, done: (e?: Error) => void) => {
       user.handle(msg, done, async (device) => {
-        const name = await fn.name(user.waitSeconds(msg));
+        const opts = user.callOptions(msg);
+        const name = await fn.name(opts);
         const { args, kwargs } = callArguments(msg);
         const stream = new PartsStream(RED, msg, send);
-        const result = await device.call(name, args, kwargs, { ...user.callOptions(msg), onValue: (v) => stream.push(v) })
+        const result = await device.call(name, args, kwargs, { ...opts, onValue: (v) => stream.push(v) })
           .catch((err) => { stream.abort(); throw err; });
         if (result.generator) {
           stream.end(result.stdout);

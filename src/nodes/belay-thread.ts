@@ -59,7 +59,8 @@ export = function (RED: NodeAPI) {
     user.onClose(() => stopAll(false));
 
     async function start(origin: NodeMessage | undefined): Promise<void> {
-      const name = await fn.name(user.waitSeconds(origin));
+      const opts = user.callOptions(origin);
+      const name = await fn.name(opts);
       const { args, kwargs } = origin ? callArguments(origin) : { args: [], kwargs: {} };
       const topic = config.name || name;
       const out = (payload: unknown): NodeMessage => {
@@ -86,7 +87,7 @@ export = function (RED: NodeAPI) {
           if (entry.byMessage && running.size === 0) stopped = true;
           show();
         },
-      });
+      }, opts);
       // A stop can come while the start is still on its way (its first yield is already out).
       entry.handle = starting.catch(() => undefined);
       try {

@@ -1,5 +1,5 @@
-import type { DeviceApi } from '../board';
-import { calledFunction } from '../board';
+import type { CallOptions, DeviceApi } from '../board';
+import { BoardError, calledFunction } from '../board';
 import { t } from './i18n';
 import type { BoardUser } from './user';
 
@@ -49,77 +49,54 @@ export function definitionLabel(type: string, name: string | undefined, source: 
 }
 
 /**
- * A task or thread node's function on the board, registered with the Device under the node's id:
- * once accepted, the Device sends it again after every reconnect, and it is forgotten on close. A
- * node changed by a partial deploy registers its new source under the same id: no board restart.
- *
- * A definition is first handed over once the board is connected, so a failure (a SyntaxError, an
- * import the board lacks) is this node's alone and its messages fail with that error rather than a
- * NameError; one that fails is withdrawn from the Device and tried again on the next connect. One
- * accepted before that fails when the Device replays it on a reconnect ('define-error') is reported
- * the same way.
+ * A task or thread node's function on the board, registered with the Device under the node's id.
+ * The Device owns it from then on: it sends it now or on connect, again after every reconnect, and
+ * keeps how it stands (pending, defined, failed: a failure is this node's alone, its messages fail
+ * with that error rather than a NameError, and the next connect tries it again). A node changed by
+ * a partial deploy registers its new source under the same id: no board restart. What is left here
+ * is telling the node's users: failures in its status and to Catch, and two nodes on one name.
  */
 export class Definition {
-  private current: Promise<string> | undefined;
-  private accepted = false;
-  private waiting: { promise: Promise<Promise<string>>; resolve: (p: Promise<string>) => void } | undefined;
+  /** a problem with the code found before it reached the board (it defines no function) */
+  private problem: Error | undefined;
 
   /** label: how tracebacks and warnings name the node (definitionLabel). */
-  constructor(private readonly user: BoardUser, private readonly key: string, private readonly source: string, private readonly label: string) {
+  constructor(private readonly user: BoardUser, private readonly key: string, source: string, label: string) {
     if (!user.board || user.board.configError) return;
     const device = user.device;
-    const onReplayError = (failedKey: string, err: Error) => { if (failedKey === key) this.fail(device, err); };
-    device.on('define-error', onReplayError);
-    user.onConnected(() => this.send(device));
+    // Every failure on the board, the first one and those on a reconnect, comes this way; one
+    // while the board connects is told once it is connected (a new connection clears old ones).
+    let held: Error | undefined;
+    const onError = (failedKey: string, err: Error) => {
+      if (failedKey !== key) return;
+      if (user.connected) user.report(err);
+      else held = err;
+    };
+    device.on('define-error', onError);
+    user.onConnected(() => {
+      if (held) user.report(held);
+      held = undefined;
+    });
+    device.define(key, source, label).then(
+      (name) => noteName(device, { key, label, user }, name),
+      (err: unknown) => {
+        if (!(err instanceof BoardError) || err.type !== 'ConfigError') return;
+        this.problem = err;
+        user.report(err);
+      });
     user.onClose(() => {
-      device.off('define-error', onReplayError);
+      device.off('define-error', onError);
       device.undefine(key);
       forgetName(device, key);
     });
   }
 
-  private send(device: DeviceApi): void {
-    if (this.accepted) return;
-    const p = device.define(this.key, this.source, this.label);
-    this.current = p;
-    p.then((name) => {
-      this.accepted = true;
-      noteName(device, { key: this.key, label: this.label, user: this.user }, name);
-    }, (err) => this.fail(device, err));
-    this.waiting?.resolve(p);
-    this.waiting = undefined;
-  }
-
-  /** Messages fail with the board's error until the next connect tries the definition again. */
-  private fail(device: DeviceApi, err: Error): void {
-    this.accepted = false;
-    device.undefine(this.key);
-    const failed = Promise.reject(err);
-    failed.catch(() => undefined);
-    this.current = failed;
-    this.user.report(err);
-  }
-
   /**
-   * The function's name once the board accepted the definition; rejects with the board's error when
-   * it did not. Before the first connect it waits for the board (starting the connection if nobody
-   * has), as long as the Device would let a call wait: a harmless call asks it, so a port that is
-   * not there fails at once and one that does not connect within `timeoutS` seconds (0 = no limit)
-   * fails with the last connection error, exactly as the node's own calls would.
+   * The function's name once the board has the definition; rejects with the board's error when it
+   * did not. It waits for the board as the node's calls do (the message's connect wait).
    */
-  name(timeoutS: number): Promise<string> {
-    if (this.current) return this.current;
-    if (!this.waiting) {
-      let resolve!: (p: Promise<string>) => void;
-      const promise = new Promise<Promise<string>>((r) => { resolve = r; });
-      this.waiting = { promise, resolve };
-    }
-    this.user.board?.connect();
-    const wait = this.waiting.promise.then((p) => p);
-    const reachable = this.user.device.exec('None', { timeout: timeoutS });
-    return new Promise<string>((resolve, reject) => {
-      wait.then(resolve, reject);
-      reachable.catch(reject);
-    });
+  name(opts: CallOptions): Promise<string> {
+    if (this.problem) return Promise.reject(this.problem);
+    return this.user.device.defined(this.key, opts);
   }
 }

@@ -24,7 +24,7 @@ export interface BoardSettings {
   label: string;
   setup: string;
   teardown: string;
-  /** the device's seconds per call, for waits the nodes do themselves and for their calls */
+  /** the config node's seconds per call: what its users' calls default to (several config nodes may share one Device) */
   timeout: number;
   log(text: string): void;
 }

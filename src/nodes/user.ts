@@ -63,6 +63,10 @@ export class BoardUser implements BoardListener {
     return this.board.device;
   }
 
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
+
   /** Runs fn on every connect and reconnect (after start-up, setup and function definitions). */
   onConnected(fn: () => void): void {
     this.connectedHooks.push(fn);
@@ -87,11 +91,6 @@ export class BoardUser implements BoardListener {
     }
     const timeout = perMessage ?? this.timeout ?? this.board?.timeout;
     return timeout === undefined ? {} : { timeout };
-  }
-
-  /** Seconds a wait of the node's own may last for this message (0 = no limit). */
-  waitSeconds(msg?: NodeMessage): number {
-    return this.callOptions(msg).timeout ?? this.board?.timeout ?? 10;
   }
 
   /**
