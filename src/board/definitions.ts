@@ -32,17 +32,21 @@ export class Definitions {
   /** `failed` hears of a definition that failed on the board (not of one replaced meanwhile) */
   constructor(private readonly board: string, private readonly failed: (key: string, err: BoardError) => void) {}
 
-  /** Registers (or replaces) a definition; a host-side problem with the code is a ConfigError. */
-  add(key: string, source: string, label?: string): Definition {
+  /**
+   * Registers (or replaces) a definition; a host-side problem with the code is a ConfigError.
+   * `setup`: code run on every connect with no function to call (a config node's own setup where
+   * several share a port); its name is ''.
+   */
+  add(key: string, source: string, label?: string, setup = false): Definition {
     let name: string | undefined;
     try {
-      name = functionName(source);
+      name = setup ? '' : functionName(source);
     } catch (e) {
       throw new BoardError(this.board, 'ConfigError', e instanceof Error ? e.message : String(e));
     }
-    if (!name) throw new BoardError(this.board, 'ConfigError', 'the code must define a function: def NAME(...):');
+    if (name === undefined) throw new BoardError(this.board, 'ConfigError', 'the code must define a function: def NAME(...):');
     const d: Definition = {
-      source, name, file: fileFor(label ?? key), generator: isGeneratorFunction(source, name),
+      source, name, file: fileFor(label ?? key), generator: !setup && isGeneratorFunction(source, name),
       functions: topLevelFunctions(source).map((f) => f.name), state: 'pending',
     };
     this.defs.set(key, d);

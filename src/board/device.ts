@@ -344,7 +344,15 @@ export class Device extends EventEmitter implements DeviceApi {
   }
 
   async define(key: string, source: string, label?: string): Promise<string> {
-    const d = this.defs.add(key, source, label);
+    return this.register(key, source, label, false);
+  }
+
+  async addSetup(key: string, source: string, label?: string): Promise<void> {
+    await this.register(key, source, label, true);
+  }
+
+  private async register(key: string, source: string, label: string | undefined, setup: boolean): Promise<string> {
+    const d = this.defs.add(key, source, label, setup);
     if (this._state === 'connected') await this.enqueue(() => this.defs.send(this.context(), key, d), this.opts.timeout);
     return d.name;
   }

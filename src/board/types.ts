@@ -200,6 +200,12 @@ export interface DeviceApi {
    */
   define(key: string, source: string, label?: string): Promise<string>;
   /**
+   * Registers code under a key that runs like a definition (now when connected, again after every
+   * connect, after the device's own setup; a failure is told as 'define-error') but defines no
+   * function to call: the setup of one of several config nodes on a port. undefine() forgets it.
+   */
+  addSetup(key: string, source: string, label?: string): Promise<void>;
+  /**
    * The name of the function a definition calls, once the board has the definition: waits for the
    * board as a call does (connectWait); rejects with the board's error when the definition failed
    * (a SyntaxError, an import the board lacks) until the next connect tries it again.

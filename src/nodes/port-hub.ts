@@ -113,10 +113,8 @@ export class PortHub {
 
   private sendSetup(member: PortMember): void {
     if (!member.setup.trim()) return;
-    // The Device replays definitions on every connect; a definition is code with a function in
-    // it, so the setup gets one that does nothing (after the setup, so its line numbers stay).
-    const source = `${member.setup}\n\ndef _belay_setup():\n    pass\n`;
-    this.device.define(setupKey(member), source, t('file.setup', { board: member.label }))
+    // The Device runs it again on every connect, as it does definitions.
+    this.device.addSetup(setupKey(member), member.setup, t('file.setup', { board: member.label }))
       .catch((err: Error) => member.setupFailed(err));
   }
 

@@ -85,3 +85,23 @@ test('connectWait bounds the wait for a connection, apart from the timeout a cal
   open();
   assert.equal((await later).value, 1);
 });
+
+test('addSetup: code without a function runs on every connect, and its failure is told by its key', { timeout: 30000 }, async () => {
+  const { d, open } = gated('setup');
+  open();
+  await d.addSetup('s', 'ready = "yes"\n');
+  await d.connect();
+  assert.equal((await d.exec('ready')).value, 'yes');
+  await d.disconnect();
+  await d.connect();
+  assert.equal((await d.exec('ready')).value, 'yes', 'run again after the soft reset of a new connection');
+  const told: string[] = [];
+  d.on('define-error', (key: string, err: BoardError) => told.push(`${key} ${err.type}`));
+  await assert.rejects(d.addSetup('s2', 'x = 1\nraise ValueError("no sensor")\n'), isType('ValueError'));
+  assert.deepEqual(told, ['s2 ValueError']);
+  d.undefine('s');
+  d.undefine('s2');
+  await d.disconnect();
+  await d.connect();
+  await assert.rejects(d.exec('ready'), isType('NameError'));
+});
