@@ -11,7 +11,7 @@ import { editorNamesScript } from './editor-script';
 import { configError, describeError } from './errors';
 import { t } from './i18n';
 import { portKey } from './port-hub';
-import type { NodeAPI } from './red';
+import type { NodeAPI } from '@node-red/registry';
 import type { SharedBoard } from './shared-board';
 
 /**
@@ -60,7 +60,7 @@ export async function probe(RED: NodeAPI, body: Record<string, unknown>): Promis
   }
   let password = typeof body.password === 'string' ? body.password : undefined;
   if ((password === undefined || password === UNCHANGED_PASSWORD) && typeof body.id === 'string') {
-    password = RED.nodes.getCredentials(body.id)?.password;
+    password = (RED.nodes.getCredentials(body.id) as { password?: string } | undefined)?.password;
   }
   const baud = Number(withEnv(String(body.baud ?? ''))) || 115200;
   // A look, not a session: no reset, no user code, no reconnecting.

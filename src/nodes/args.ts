@@ -1,6 +1,6 @@
 import { configError } from './errors';
 import { t } from './i18n';
-import type { NodeMessage } from './red';
+import type { NodeMessage } from '@node-red/registry';
 
 export interface CallArgs {
   args: unknown[];

@@ -13,7 +13,7 @@ import { deviceOptions, type DeviceConfig } from './device-options';
 import { configError } from './errors';
 import { t, useRED } from './i18n';
 import { PortHub, portKey } from './port-hub';
-import type { NodeAPI } from './red';
+import type { NodeAPI, NodeDef } from '@node-red/registry';
 import { SharedBoard } from './shared-board';
 import type { DeviceNode } from './user';
 
@@ -21,7 +21,7 @@ export = function (RED: NodeAPI) {
   useRED(RED);
   if (RED.settings.userDir) setVirtualRoot(`${RED.settings.userDir}/belay-virtual`);
 
-  function BelayDeviceNode(this: DeviceNode, saved: DeviceConfig) {
+  function BelayDeviceNode(this: DeviceNode, saved: DeviceConfig & NodeDef) {
     // Node-RED hands the flow over in the saved object itself: the node is made from that one
     RED.nodes.createNode(this, saved);
     const config = migrate('belay-device', saved);
@@ -61,7 +61,7 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('belay-device', BelayDeviceNode, {
+  RED.nodes.registerType<DeviceNode, DeviceConfig & NodeDef, unknown, { password?: string }>('belay-device', BelayDeviceNode, {
     credentials: { password: { type: 'password' } },
   });
   registerAdminEndpoints(RED);

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BoardEvents, type BoardEvent, type ExtensibleDevice } from '../board';
 import { configError } from './errors';
-import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
-import { BoardUser } from './user';
+import type { Node, NodeAPI, NodeMessage } from '@node-red/registry';
+import { BoardUser, type UserNodeConfig } from './user';
 
 interface EventConfig extends UserNodeConfig {
   code?: string;

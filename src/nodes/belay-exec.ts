@@ -5,9 +5,9 @@
 import { migrate } from './migrations';
 import { configError } from './errors';
 import { t } from './i18n';
-import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
+import type { Node, NodeAPI, NodeMessage } from '@node-red/registry';
 import { renderCode } from './template';
-import { BoardUser } from './user';
+import { BoardUser, type UserNodeConfig } from './user';
 
 interface ExecConfig extends UserNodeConfig {
   code?: string;

@@ -6,10 +6,10 @@ import { migrate } from './migrations';
 import os from 'node:os';
 import path from 'node:path';
 import type { DeviceApi, SyncResult } from '../board';
-import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
+import type { Node, NodeAPI, NodeMessage } from '@node-red/registry';
 import { t } from './i18n';
 import { keepList, listOf, resolveSource } from './sync-source';
-import { BoardUser } from './user';
+import { BoardUser, type UserNodeConfig } from './user';
 
 interface SyncConfig extends UserNodeConfig {
   source?: string;

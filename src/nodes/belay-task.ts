@@ -7,8 +7,8 @@ import { migrate } from './migrations';
 import { callArguments } from './args';
 import { Definition, definitionLabel } from './definition';
 import { PartsStream } from './parts';
-import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
-import { BoardUser } from './user';
+import type { Node, NodeAPI, NodeMessage } from '@node-red/registry';
+import { BoardUser, type UserNodeConfig } from './user';
 
 interface TaskConfig extends UserNodeConfig {
   code?: string;

@@ -10,8 +10,8 @@ import type { ThreadHandle } from '../board';
 import { callArguments } from './args';
 import { Definition, definitionLabel } from './definition';
 import { t } from './i18n';
-import type { Node, NodeAPI, NodeMessage, UserNodeConfig } from './red';
-import { BoardUser } from './user';
+import type { Node, NodeAPI, NodeMessage } from '@node-red/registry';
+import { BoardUser, type UserNodeConfig } from './user';
 
 interface ThreadConfig extends UserNodeConfig {
   code?: string;

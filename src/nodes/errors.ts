@@ -1,5 +1,5 @@
 import { BoardError } from '../board';
-import type { NodeMessage } from './red';
+import type { NodeMessage } from '@node-red/registry';
 
 /** The shape of msg.error (CONTRACT: type, message, traceback), plus the board it came from. */
 export interface MsgError {

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { NodeAPI } from './red';
+import type { NodeAPI } from '@node-red/registry';
 
 const NAMESPACE = '@belay/node-red-micropython/belay-device';
 
@@ -38,7 +38,9 @@ export function text(RED: Pick<NodeAPI, '_'> | undefined, key: string, subs?: Re
   const full = `belay-device.runtime.${key}`;
   let out: string | undefined;
   try {
-    out = RED?._(`${NAMESPACE}:${full}`, subs);
+    // Node-RED substitutes text and numbers (a count may choose a plural form)
+    const values = subs && Object.fromEntries(Object.entries(subs).map(([k, v]) => [k, typeof v === 'number' ? v : String(v)]));
+    out = RED?._(`${NAMESPACE}:${full}`, values);
   } catch {
     out = undefined;
   }

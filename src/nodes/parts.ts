@@ -1,4 +1,4 @@
-import type { NodeAPI, NodeMessage } from './red';
+import type { NodeAPI, NodeMessage } from '@node-red/registry';
 
 /**
  * Sends a generator's values as a message sequence a core Join node rebuilds in automatic mode:

@@ -1,6 +1,6 @@
 import type { BoardInfo, DeviceApi, DeviceState } from '../board';
 import type { PortHub, PortMember } from './port-hub';
-import type { Node } from './red';
+import type { Node } from '@node-red/registry';
 import { t } from './i18n';
 
 /** A node that uses a board: told about every change of the connection. */

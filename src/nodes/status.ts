@@ -1,7 +1,7 @@
 import type { BoardInfo, DeviceState } from '../board';
 import { describeError } from './errors';
 import { t } from './i18n';
-import type { NodeStatus } from './red';
+import type { NodeStatus } from '@node-red/registry';
 
 /**
  * Statuses stay short, as Node-RED's own do ("connected", "error"): the whole text of an error goes

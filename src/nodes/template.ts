@@ -4,7 +4,7 @@
  */
 import Mustache from 'mustache';
 import { toPython } from '../board';
-import type { Node, NodeAPI, NodeMessage } from './red';
+import type { Node, NodeAPI, NodeMessage } from '@node-red/registry';
 
 /** `flow.x`, `global.x`, and Node-RED's `flow[store].x` for a named context store. */
 const CONTEXT_NAME = /^(flow|global)(?:\[(\w+)\])?\.(.+)$/;

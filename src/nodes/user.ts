@@ -2,12 +2,22 @@ import type { BoardInfo, CallOptions, DeviceApi, DeviceState } from '../board';
 import { parseSeconds } from './device-options';
 import { configError, describeError, failWith } from './errors';
 import { t } from './i18n';
-import type { Done, Node, NodeAPI, NodeMessage, NodeStatus, UserNodeConfig } from './red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from '@node-red/registry';
 import { bounded, type BoardListener, type SharedBoard } from './shared-board';
 import { busyStatus, connectionStatus, errorStatus, warningStatus } from './status';
 
+/** How a node ends one input message (Node-RED's done). */
+export type Done = (err?: Error) => void;
+
+/** Properties every belay user node has in its saved config. */
+export interface UserNodeConfig extends NodeDef {
+  device?: string;
+  /** seconds as text or number; '' = the device's timeout */
+  timeout?: string | number;
+}
+
 /** A belay-device config node as its users see it. */
-export interface DeviceNode extends Node {
+export interface DeviceNode extends Node<{ password?: string }> {
   board?: SharedBoard;
 }
 

@@ -13,7 +13,7 @@ import { DEFAULT_STARTUP, deviceOptions, parseSeconds, startupCode } from '../..
 import { LinkError } from '../../src/board/link/link';
 import { configError, describeError, failWith } from '../../src/nodes/errors';
 import { PartsStream } from '../../src/nodes/parts';
-import type { Node, NodeAPI } from '../../src/nodes/red';
+import type { Node, NodeAPI } from '@node-red/registry';
 import { DEFAULT_KEEP, keepList, listOf, resolveSource } from '../../src/nodes/sync-source';
 import { renderCode } from '../../src/nodes/template';
 

@@ -4,7 +4,7 @@
  */
 import type { BoardError, BoardInfo, DeviceState } from '../../board';
 import { listVirtualBoards, parseVirtualPort, type PinState, type VirtualBoard } from '../../virtual/index';
-import type { NodeStatus } from '../red';
+import type { NodeStatus } from '@node-red/registry';
 import type { SharedBoard } from '../shared-board';
 import { connectionStatus, shortText } from '../status';
 import { Throttle } from './throttle';

@@ -5,19 +5,15 @@
  */
 import { t } from '../i18n';
 import { describeError } from '../errors';
-import type { NodeAPI } from '../red';
+import type { NodeAPI } from '@node-red/registry';
 import type { SharedBoard } from '../shared-board';
 import type { BoardWatch } from './board-watch';
 import { PanelBoards } from './boards';
 import { interruptConsole, runConsole } from './console';
 import { applyPin, parsePinRequest, readBoardPins, readFreeMemory } from './pins';
 
-/** The parts of Node-RED's API a plugin gets beyond a node's. */
-export interface PanelAPI extends NodeAPI {
-  comms: { publish(topic: string, data: unknown, retain?: boolean): void };
-  events: { on(event: string, fn: (...args: any[]) => void): unknown };
-  plugins: { registerPlugin(id: string, definition: Record<string, unknown>): void };
-}
+/** What a plugin gets from Node-RED: a node's API (with comms, events and plugins). */
+export type PanelAPI = NodeAPI;
 
 interface Req { params: Record<string, string>; body?: Record<string, unknown> }
 interface Res { json(body: unknown): void; status(code: number): Res }
