@@ -77,7 +77,7 @@ export function isGeneratorFunction(source: string, name?: string): boolean {
   const header = lines[fn.index];
   // A one-line body (`def f(): yield 1`) follows the header's colon; parameter defaults cannot yield.
   const colon = header.tokens.findIndex((t, k) => t.text === ':' && k > 2 && closesSignature(header, k));
-  if (colon >= 0 && header.tokens.slice(colon + 1).some(isYield)) return true;
+  if (colon >= 0 && yieldsItself(header.tokens.slice(colon + 1))) return true;
 
   let nestedIndent = -1; // indent width of a nested def/class whose body we are skipping
   for (let i = fn.index + 1; i < lines.length; i++) {
@@ -91,7 +91,30 @@ export function isGeneratorFunction(source: string, name?: string): boolean {
       nestedIndent = w;
       continue;
     }
-    if (l.tokens.some(isYield)) return true;
+    if (yieldsItself(l.tokens)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a line yields for the function it is in: a yield in a lambda's body makes the lambda the
+ * generator. A lambda's body runs to the next "," or closing bracket at its own depth, or the line's end.
+ */
+function yieldsItself(tokens: { kind: string; text: string }[]): boolean {
+  let depth = 0;
+  // open lambdas: the depth each began at, and whether its ":" has come (a default value before it
+  // is evaluated by the function itself)
+  const lambdas: { depth: number; body: boolean }[] = [];
+  const top = () => lambdas[lambdas.length - 1];
+  for (const t of tokens) {
+    if (t.kind === 'open') depth++;
+    else if (t.kind === 'close') {
+      depth--;
+      while (lambdas.length && top().depth > depth) lambdas.pop();
+    } else if (t.kind === 'op' && t.text === ',' && lambdas.length && top().depth === depth && top().body) lambdas.pop();
+    else if (t.kind === 'op' && t.text === ':' && lambdas.length && top().depth === depth) top().body = true;
+    else if (t.kind === 'name' && t.text === 'lambda') lambdas.push({ depth, body: false });
+    else if (isYield(t) && !lambdas.some((l) => l.body)) return true;
   }
   return false;
 }

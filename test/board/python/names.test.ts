@@ -56,6 +56,21 @@ describe('isGeneratorFunction', () => {
     assert.equal(isGeneratorFunction('x = 1\n'), false);
   });
 
+  test('a yield in a lambda\'s body makes the lambda the generator, not the function (as CPython decides)', () => {
+    const cases: [string, boolean][] = [
+      ['def f():\n    g = lambda: (yield)\n    return list(g())\n', false],
+      ['def f(): return (lambda: (yield 1))\n', false],
+      ['def f():\n    g = lambda: {1: (yield)}\n', false],
+      ['def f():\n    g = lambda a, b: (yield a)\n', false],
+      // outside the lambda's body: after it ends, or in a default value the function evaluates
+      ['def f():\n    h(lambda: 1, (yield 2))\n', true],
+      ['def f():\n    x = [lambda: 0, (yield)]\n', true],
+      ['def f():\n    g = (lambda: (yield)), (yield 3)\n', true],
+      ['def f():\n    g = lambda x=(yield): x\n', true],
+    ];
+    for (const [src, gen] of cases) assert.equal(isGeneratorFunction(src), gen, src);
+  });
+
   test('the called function is the last def: a generator helper above a plain function is no generator', () => {
     assert.equal(isGeneratorFunction('def f():\n    return 1\ndef g():\n    yield 2\n'), true);
     assert.equal(isGeneratorFunction('def g():\n    yield 2\ndef f():\n    return list(g())\n'), false);
