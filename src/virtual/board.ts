@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ByteRing, CTRL, createShared, wake, type BoardShared } from './shared';
@@ -85,7 +86,8 @@ export class VirtualBoard extends EventEmitter {
     this.ring = new ByteRing(this.shared.ring);
     this.ctrl = new Int32Array(this.shared.ctrl);
     this.pins = new PinBank(this.shared.pins, this.shared.ctrl);
-    this.binding = { shared: this.shared, fsDir: this.fsDir, name: this.name };
+    const uniqueId = createHash('sha256').update(`virtual:${this.name}`).digest('hex').slice(0, 16);
+    this.binding = { shared: this.shared, fsDir: this.fsDir, name: this.name, uniqueId };
   }
 
   get isOpen(): boolean {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { CTRL, LOCK_COUNT, PIN, PIN_COUNT, type BoardShared } from './shared';
 import { changePin, pinLevel } from './pin-logic';
 import type { ToHost } from './protocol';
@@ -35,7 +34,8 @@ export interface Hardware extends Record<string, unknown> {
 /** The hardware module, and how to bind it to a board once the worker knows which (see Attach). */
 export interface HardwareBinding {
   hw: Hardware;
-  bind(shared: BoardShared, name: string): void;
+  /** uniqueId: what machine.unique_id() reads (hex), made by the host: no hash module in a worker */
+  bind(shared: BoardShared, uniqueId: string): void;
 }
 
 /** CRC-32 (IEEE 802.3, reflected), as binascii.crc32 and zlib compute it. */
@@ -53,7 +53,7 @@ export function createHardware(host: HardwareHost): HardwareBinding {
   let ctrl: Int32Array<ArrayBufferLike> = new Int32Array(CTRL.SIZE);
   let pins: Int32Array<ArrayBufferLike> = new Int32Array(PIN_COUNT * PIN.SIZE);
   let locks: Int32Array<ArrayBufferLike> = new Int32Array(LOCK_COUNT);
-  let name = '';
+  let uid = '';
   const t0 = Date.now();
   const checkPin = (id: number) => {
     if (!(id >= 0 && id < PIN_COUNT)) throw new RangeError(`pin ${id} does not exist on the virtual board (0..${PIN_COUNT - 1})`);
@@ -156,15 +156,15 @@ export function createHardware(host: HardwareHost): HardwareBinding {
       if (v >= 0) Atomics.store(ctrl, CTRL.WRITABLE, v ? 1 : 0);
       return Atomics.load(ctrl, CTRL.WRITABLE);
     },
-    unique_id: () => createHash('sha256').update(`virtual:${name}`).digest('hex').slice(0, 16),
+    unique_id: () => uid,
   };
   return {
     hw,
-    bind(shared, boardName) {
+    bind(shared, uniqueId) {
       ctrl = new Int32Array(shared.ctrl);
       pins = new Int32Array(shared.pins);
       locks = new Int32Array(shared.locks);
-      name = boardName;
+      uid = uniqueId;
     },
   };
 }

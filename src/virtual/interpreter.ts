@@ -5,10 +5,14 @@ import type { BoardBinding, KbdWord, ToHost, ToWorker, WorkerInit } from './prot
 
 /**
  * V8 limits for an interpreter's worker. The JavaScript side only glues the port to the host: a
- * small young generation keeps an idle worker about 1 MiB smaller (measured); the old generation and
- * the stack keep their defaults (deep Python recursion runs on the worker's native stack).
+ * small young generation keeps an idle worker about 1 MiB smaller, and an old generation capped
+ * below Node's default (4 GiB) another 0.75 MiB (what V8 sets aside for a heap scales with its cap;
+ * measured on a bare worker: 7.7 MiB, 7.0 MiB with any cap up to 1 GiB). A worker uses about 5 MiB
+ * of it (Python objects live in the wasm memory); one that passes 256 MiB is a runaway and dies
+ * with ERR_WORKER_OUT_OF_MEMORY, which its board reports (see VirtualBoard). The stack keeps its
+ * default: deep Python recursion runs on the worker's native stack.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 256 };
 
 /**
  * The host's handle on one interpreter worker: its messages, its readiness, and a view of its shared

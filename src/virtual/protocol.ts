@@ -16,6 +16,8 @@ export interface BoardBinding {
   shared: BoardShared;
   fsDir: string;
   name: string;
+  /** machine.unique_id(), hex */
+  uniqueId: string;
   /** this worker's output ring (see Output) */
   outRing: SharedArrayBuffer;
 }

@@ -7,9 +7,8 @@
  * the host's event loop never waits on board code.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
 import * as v8 from 'node:v8';
-import { MJS_PATH } from './wasm-binary';
+import { loadGlue } from './glue';
 import { linuxErrno } from './errno';
 import { createHostFs } from './hostfs';
 import { ByteRing, CTRL, sleepUntilWake, type BoardShared } from './shared';
@@ -258,7 +257,7 @@ async function main(): Promise<void> {
     exportsRef = instance.exports;
     return { instance, module: init.wasm.module };
   };
-  const { loadMicroPython } = await import(pathToFileURL(MJS_PATH).href);
+  const loadMicroPython = await loadGlue();
   const profile = init.profile;
   const mp = await loadMicroPython({ linebuffer: false, heapsize: profile.heapBytes, pystack: PYSTACK_WORDS, stdout: () => undefined });
   const FS = mp.FS;
@@ -329,7 +328,7 @@ async function main(): Promise<void> {
       board = m.board;
       ctrl = new Int32Array(board.shared.ctrl);
       out.ring = new ByteRing(board.outRing);
-      bind(board.shared, board.name);
+      bind(board.shared, board.uniqueId);
       FS.mount(createHostFs(FS, readOnly), { root: board.fsDir }, '/flash');
     } else if (m.t === 'activate') {
       try {
