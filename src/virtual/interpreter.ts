@@ -26,6 +26,8 @@ export class Interpreter {
   heapBytes = 0;
   /** the boot image this worker made, when it made one (see BootImage) */
   bootImage: SharedArrayBuffer | undefined;
+  /** the worker has booted (ready resolved) */
+  booted = false;
   private kbd: KbdWord[] = [];
   private dead = false;
   private onMessage: ((from: Interpreter, m: ToHost) => void) | undefined;
@@ -44,6 +46,7 @@ export class Interpreter {
           this.kbd = m.kbd;
           this.heapBytes = m.heapBytes;
           this.bootImage = m.bootImage;
+          this.booted = true;
           resolve();
         } else if (m.t === 'fatal') {
           reject(new Error(`${label}: the MicroPython interpreter failed to start: ${m.message}`));

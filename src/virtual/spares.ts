@@ -3,14 +3,24 @@ import { Interpreter } from './interpreter';
 import type { BoardProfile } from './profile';
 
 /**
- * Booted interpreters that no board owns yet: one per kind of board (profile) that threads may be
+ * Booted interpreters that no board owns yet, per kind of board (profile) that threads may be
  * started on, shared by every board of the process. A worker boots for no board in particular, so
- * whichever board starts a thread next takes it (a thread start costs a fork, not a boot) and a new
- * spare boots behind it. Before, each board kept a spare of its own: a second interpreter per idle
- * board. Soft resets need none (the worker resets in place, see worker.ts).
+ * whichever board starts a thread (or a board) next takes one: a thread start costs a fork, not a
+ * boot (60-130 ms here), and a new spare boots behind it. Before, each board kept a spare of its
+ * own: a second interpreter per idle board. Soft resets need none (the worker resets in place, see
+ * worker.ts).
+ *
+ * The pool holds SPARES: with one, a thread started right after another waited for the boot of the
+ * spare the first one took (80-170 ms back to back); with two, the second start finds one booted
+ * while the replacements boot side by side. It costs one idle worker (about 9 MiB) per process,
+ * not per board. An empty pool fills one boot at a time, so the first board's own start does not
+ * compete with several.
  */
+const SPARES = 2;
+
 interface Pool {
-  spare: Interpreter | undefined;
+  profile: BoardProfile;
+  spares: Interpreter[];
   /** open boards that may start threads on this profile */
   users: number;
 }
@@ -30,33 +40,53 @@ function spawn(profile: BoardProfile): Interpreter {
   return w;
 }
 
-/** A board of this profile is open and may start threads: keep a spare booted. Returns the release. */
+/** Boots one more spare into the pool; once it is up, the next (filling one boot at a time). */
+function grow(pool: Pool): void {
+  const w = spawn(pool.profile);
+  pool.spares.push(w);
+  w.ready.then(() => fill(pool), () => undefined);
+}
+
+/** Tops the pool up to SPARES, one boot at a time; a pool whose boards all closed stays empty. */
+function fill(pool: Pool): void {
+  if (pool.users === 0) return;
+  pool.spares = pool.spares.filter((w) => !w.isDead);
+  if (pool.spares.length < SPARES && pool.spares.every((w) => w.booted)) grow(pool);
+}
+
+/** A board of this profile is open and may start threads: keep spares booted. Returns the release. */
 export function useSpares(profile: BoardProfile): () => void {
   const key = keyOf(profile);
   let pool = pools.get(key);
-  if (!pool) pools.set(key, (pool = { spare: undefined, users: 0 }));
+  if (!pool) pools.set(key, (pool = { profile, spares: [], users: 0 }));
   pool.users++;
-  pool.spare ??= spawn(profile);
+  fill(pool);
   let released = false;
+  const mine = pool;
   return () => {
     if (released) return;
     released = true;
-    if (--pool.users > 0) return;
-    const w = pool.spare;
+    if (--mine.users > 0) return;
     pools.delete(key);
-    void w?.terminate();
+    for (const w of mine.spares.splice(0)) void w.terminate();
   };
 }
 
 /**
- * A booted interpreter of this profile, attached to no board yet: the pooled spare when there is one
- * (and a new one boots behind it), else one booted now. label names the board in errors.
+ * A booted interpreter of this profile, attached to no board yet: a pooled spare when there is one
+ * (a booted one first; its replacement starts booting at once, beside any other), else one booted
+ * now. label names the board in errors.
  */
 export async function takeInterpreter(profile: BoardProfile, label: string): Promise<Interpreter> {
   const pool = pools.get(keyOf(profile));
-  let w = pool?.spare;
-  if (pool) pool.spare = pool.users > 0 ? spawn(profile) : undefined;
-  if (!w || w.isDead) w = spawn(profile);
+  let w: Interpreter | undefined;
+  if (pool) {
+    pool.spares = pool.spares.filter((s) => !s.isDead);
+    w = pool.spares.find((s) => s.booted) ?? pool.spares[0];
+    if (w) pool.spares.splice(pool.spares.indexOf(w), 1);
+    if (pool.users > 0) grow(pool);
+  }
+  w ??= spawn(profile);
   // Taken: the board waits for it, so it keeps the process alive from now on.
   w.worker.ref();
   try {
@@ -68,7 +98,12 @@ export async function takeInterpreter(profile: BoardProfile, label: string): Pro
   return w;
 }
 
-/** Resolves once the pooled spare of this profile has booted (at once when there is none). */
+/** Resolves once the pool of this profile is full and booted (at once when there is none). */
 export async function spareReady(profile: BoardProfile): Promise<void> {
-  await pools.get(keyOf(profile))?.spare?.ready.catch(() => undefined);
+  for (;;) {
+    const pool = pools.get(keyOf(profile));
+    const booting = pool?.spares.filter((w) => !w.booted && !w.isDead) ?? [];
+    if (booting.length === 0) return;
+    await Promise.all(booting.map((w) => w.ready.catch(() => undefined)));
+  }
 }
