@@ -13,7 +13,7 @@ import { BoardThreads } from './threads';
 import type { BoardContext, BoardExtension } from './context';
 import {
   BoardError, type BoardInfo, type CallOptions, type CallResult, type DeviceApi, type DeviceOptions,
-  type DeviceState, type SyncOptions, type SyncProgress, type SyncResult, type ThreadHandle, type ThreadHandlers,
+  type DeviceState, type SyncOptions, type SyncProgress, type SyncResult, type ThreadHandle, type ThreadHandlers, type ThreadInfo,
 } from './types';
 
 export type { BoardContext, BoardExtension } from './context';
@@ -84,7 +84,10 @@ export class Device extends EventEmitter implements DeviceApi {
     this.label = options.name ? `${options.name} (${options.port})` : options.port;
     this.queue.next = () => this.pump();
     this.defs = new Definitions(this.label, (key, err) => this.emit('define-error', key, err));
-    this.threads = new BoardThreads(this.label);
+    this.threads = new BoardThreads(this.label, {
+      changed: (list) => this.emit('threads', list),
+      printed: (thread, line) => this.emit('thread-print', thread, line),
+    });
   }
 
   get state(): DeviceState { return this._state; }
@@ -339,8 +342,38 @@ export class Device extends EventEmitter implements DeviceApi {
 
   exec(code: string, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
-    return this.enqueue(async () => this.toResult(await this.run({ op: 'eval', src: code, file: opts?.file ?? 'exec' }, t, opts?.onValue)),
-      this.connectWaitOf(opts), true);
+    return this.enqueueCall(async () => this.toResult(await this.run({ op: 'eval', src: code, file: opts?.file ?? 'exec' }, t, opts?.onValue)), opts);
+  }
+
+  /**
+   * A call through the queue: pipelined, unless it has an abort signal; then it runs alone, and an
+   * abort takes it out of the queue or interrupts it on the board.
+   */
+  private enqueueCall<T>(run: () => Promise<T>, opts: CallOptions | undefined): Promise<T> {
+    const signal = opts?.signal;
+    if (!signal) return this.enqueue(run, this.connectWaitOf(opts), true);
+    const cancelled = () => hostError(this.label, 'CancelledError', 'not run: it was cancelled before its turn');
+    if (signal.aborted) return Promise.reject(cancelled());
+    let running = false;
+    const onAbort = () => {
+      if (!running) {
+        const job = this.queue.waiting.find((j) => j.run === guarded);
+        if (job && this.queue.remove(job)) job.reject(cancelled());
+        return;
+      }
+      const link = this.link;
+      if (link && this.session && !this.session.dead) link.write(Buffer.from([0x03])).catch(() => undefined);
+    };
+    const guarded = async (): Promise<T> => {
+      running = true;
+      try {
+        return await run();
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    return this.enqueue(guarded, this.connectWaitOf(opts), false);
   }
 
   async define(key: string, source: string, label?: string): Promise<string> {
@@ -427,7 +460,7 @@ export class Device extends EventEmitter implements DeviceApi {
   call(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
     const r: Request = { op: 'call', name, args, kwargs, generator: this.defs.isGenerator(name) };
-    return this.enqueue(async () => this.toResult(await this.run(r, t, opts?.onValue)), this.connectWaitOf(opts), true);
+    return this.enqueueCall(async () => this.toResult(await this.run(r, t, opts?.onValue)), opts);
   }
 
   async iterate(name: string, args: unknown[] | undefined, kwargs: Record<string, unknown> | undefined,
@@ -447,6 +480,10 @@ export class Device extends EventEmitter implements DeviceApi {
       const tid = await this.threads.start(this.context(), name, args ?? [], kwargs ?? {}, handlers, t);
       return { id: tid, stop: () => this.stopThread(tid) } satisfies ThreadHandle;
     }, this.connectWaitOf(opts));
+  }
+
+  runningThreads(): ThreadInfo[] {
+    return this.threads.list();
   }
 
   private async stopThread(tid: number): Promise<void> {

@@ -6,9 +6,17 @@ import type { BoardContext } from './context';
 import type { Frame } from './wire';
 import { toPython, parsePython } from './python/literal';
 import { checkName } from './wire';
-import { BoardError, type ThreadHandlers } from './types';
+import { BoardError, type ThreadHandlers, type ThreadInfo } from './types';
+
+/** What the Device hears of every thread, whoever started it (the belay tab lists them). */
+export interface ThreadWatch {
+  /** a thread started or ended */
+  changed(threads: ThreadInfo[]): void;
+  printed(thread: ThreadInfo, line: string): void;
+}
 
 interface ThreadEntry {
+  info: ThreadInfo;
   handlers: ThreadHandlers;
   ended: Promise<void>;
   end: () => void;
@@ -20,7 +28,12 @@ export class BoardThreads {
   /** a thread has run on this board since we know it (rp2 before 1.25: micropython#16619) */
   ran = false;
 
-  constructor(private readonly board: string) {}
+  constructor(private readonly board: string, private readonly watch?: ThreadWatch) {}
+
+  /** the threads running now, oldest first */
+  list(): ThreadInfo[] {
+    return [...this.threads.values()].map((t) => t.info);
+  }
 
   /** threads the board has not reported ended */
   get size(): number {
@@ -47,7 +60,7 @@ export class BoardThreads {
     const tid = this.nextTid++;
     let end!: () => void;
     const ended = new Promise<void>((resolve) => { end = resolve; });
-    this.threads.set(tid, { handlers, ended, end });
+    this.threads.set(tid, { info: { id: tid, name, since: Date.now() }, handlers, ended, end });
     try {
       await ctx.expr(`_bstart(${tid}, ${name}, ${toPython(args)}, ${toPython(kwargs)})`, timeoutS);
     } catch (e) {
@@ -55,6 +68,7 @@ export class BoardThreads {
       throw e;
     }
     this.ran = true;
+    this.watch?.changed(this.list());
     return tid;
   }
 
@@ -70,7 +84,12 @@ export class BoardThreads {
     if (!th) return;
     switch (f.kind) {
       case 'Y': th.handlers.onYield(parsePython(f.body)); return;
-      case 'P': th.handlers.onPrint(String(parsePython(f.body))); return;
+      case 'P': {
+        const line = String(parsePython(f.body));
+        th.handlers.onPrint(line);
+        this.watch?.printed(th.info, line);
+        return;
+      }
       case 'X': th.handlers.onError(error(f.body)); break;
       case 'D': {
         const v = parsePython(f.body);
@@ -82,15 +101,18 @@ export class BoardThreads {
     this.threads.delete(tid);
     th.handlers.onEnd();
     th.end();
+    this.watch?.changed(this.list());
   }
 
   /** Ends every thread's handlers (the link is gone or closed); `why` is told as their error. */
   endAll(why?: string): void {
+    if (this.threads.size === 0) return;
     for (const [tid, t] of this.threads) {
       if (why) t.handlers.onError(new BoardError(this.board, 'ConnectionError', why));
       t.handlers.onEnd();
       t.end();
       this.threads.delete(tid);
     }
+    this.watch?.changed([]);
   }
 }

@@ -73,6 +73,13 @@ export interface CallOptions {
    * that does not exist fails at once, whatever this says.
    */
   connectWait?: number;
+  /**
+   * Aborting it cancels the call: one still waiting fails with CancelledError without having run,
+   * one running on the board is interrupted (Ctrl-C) and fails with the board's KeyboardInterrupt.
+   * A call with a signal runs alone on the board (no other call in flight beside it), so the
+   * Ctrl-C stops it and nothing else.
+   */
+  signal?: AbortSignal;
   /** when the called function turns out to be a generator, each value is handed here as it arrives */
   onValue?: (value: unknown) => void;
   /** exec: the file name tracebacks give the code (e.g. the node's label) */
@@ -156,6 +163,15 @@ export interface SyncProgress {
 }
 
 /** A running background thread on the board. */
+/** A thread running on the board, as the board layer knows it. */
+export interface ThreadInfo {
+  readonly id: number;
+  /** the function it runs */
+  readonly name: string;
+  /** when it started (ms since the epoch) */
+  readonly since: number;
+}
+
 export interface ThreadHandle {
   readonly id: number;
   /** Asks the thread to return at its next yield; resolves when it has ended (or after the timeout). */
@@ -169,6 +185,8 @@ export interface ThreadHandle {
  *  - 'state' (state: DeviceState, detail?: BoardInfo | Error)
  *  - 'queue' (length: number)          calls waiting or running, for "busy (3)" statuses
  *  - 'output' (text: string)           what the board printed outside any call and outside any thread
+ *  - 'threads' (threads: ThreadInfo[])  a thread started or ended: the ones running now
+ *  - 'thread-print' (thread: ThreadInfo, line: string)  a line a thread printed (also handed to its onPrint)
  *  - 'define-error' (key: string, err: BoardError)  a registered definition failed when replayed on
  *                                       (re)connect; the connection itself goes on
  */
@@ -181,6 +199,8 @@ export interface DeviceApi {
   on(event: 'queue', fn: (length: number) => void): this;
   on(event: 'output', fn: (text: string) => void): this;
   on(event: 'define-error', fn: (key: string, err: BoardError) => void): this;
+  on(event: 'threads', fn: (threads: ThreadInfo[]) => void): this;
+  on(event: 'thread-print', fn: (thread: ThreadInfo, line: string) => void): this;
   off(event: string, fn: (...args: any[]) => void): this;
 
   /** Connects (link, raw REPL, soft reset, startup, setup, every defined function). */
@@ -221,6 +241,8 @@ export interface DeviceApi {
   /** Starts a defined function in a board thread. Rejects with a clear error when the board has no _thread. */
   startThread(name: string, args: unknown[] | undefined, kwargs: Record<string, unknown> | undefined,
     handlers: ThreadHandlers, opts?: CallOptions): Promise<ThreadHandle>;
+  /** The threads running on the board now, oldest first. */
+  runningThreads(): ThreadInfo[];
   /** Mirrors a host folder onto the board. */
   sync(opts: SyncOptions, onProgress?: (p: SyncProgress) => void, callOpts?: CallOptions): Promise<SyncResult>;
 }

@@ -90,6 +90,8 @@ describe('the belay sidebar tab', { skip, timeout: 600_000 }, () => {
     const info = tab.root.locator('.red-ui-belay-info');
     await info.locator('tr[data-row="firmware"]').filter({ hasText: /MicroPython 1\.\d+\.\d+ \(webassembly\)/ }).waitFor();
     await info.locator('tr[data-row="threads"]').filter({ hasText: /yes/ }).waitFor();
+    // the demo's button watcher runs from the deploy on
+    await info.locator('tr[data-row="running"] .red-ui-belay-thread').filter({ hasText: /^button\(\) #\d+ since / }).waitFor();
     await info.locator('tr[data-row="memory"]').filter({ hasText: /\d+(\.\d)? (KiB|MiB|B)/ }).waitFor();
     assert.match(await info.locator('tr[data-row="users"]').innerText(), /toggle_led/);
     await tab.pin(25).filter({ hasText: /out/ }).waitFor();

@@ -33,12 +33,15 @@ const WATCH = [
   '        time.sleep(0.02)',
 ].join('\n');
 
+const TALK = 'import time\n\ndef talk(n):\n    for i in range(n):\n        print("talk", i)\n        yield i\n        time.sleep(0.3)\n';
+
 function flow(name = 'panel board'): FlowNode[] {
   return [
     { id: z, type: 'tab', label: 'panel' },
     device('dev', port, { name, setup: SETUP, timeout: 4 }),
     { id: 'flowexec', z, x: 100, y: 100, type: 'belay-exec', device: 'dev', name: 'slow', code: '__import__("time").sleep(0.4) or "flow"', timeout: '', wires: [['flowout']] },
     { id: 'watch', z, x: 100, y: 200, type: 'belay-thread', device: 'dev', name: 'button', code: WATCH, autostart: true, timeout: '', wires: [['pressed'], []] },
+    { id: 'talker', z, x: 100, y: 300, type: 'belay-thread', device: 'dev', name: '', code: TALK, autostart: false, timeout: '', wires: [[], []] },
     { ...sink('flowout'), z, x: 300, y: 100 },
     { ...sink('pressed'), z, x: 300, y: 200 },
   ];
@@ -101,7 +104,7 @@ test('GET boards lists the running belay-devices; GET boards/:id shows state in 
   assert.equal(s.info?.threads, true);
   assert.equal(typeof s.info?.rawPaste, 'boolean');
   assert.equal(typeof s.queue, 'number');
-  assert.deepEqual(s.users.map((u) => u.id).sort(), ['flowexec', 'watch']);
+  assert.deepEqual(s.users.map((u) => u.id).sort(), ['flowexec', 'talker', 'watch']);
   assert.equal(pin(s, 25)?.mode, 'out', 'the LED pin setup made');
   assert.equal(pin(s, 26)?.mode, 'adc', 'the ADC pin setup made');
   await request().get(`${api}/nope`).expect(404);
@@ -137,6 +140,21 @@ test('what the board prints outside any call reaches the tab as console output',
   await run('import _thread, time\ndef later():\n    time.sleep(0.2)\n    print("irq fired 7")\n_thread.start_new_thread(later, ())');
   const u = await update((x) => /irq fired 7/.test(x.output ?? ''), 'the board\'s own print', from);
   assert.match(u.output!, /irq fired 7/);
+});
+
+test('the tab lists the threads running on the board, and what a thread prints shows in the console under its name', { timeout: 30000 }, async () => {
+  const from = published.length;
+  assert.deepEqual((await snapshot()).threads.map((t) => t.name), ['watch_button'], 'the autostarted thread');
+  node('talker').receive({ payload: { n: 2 } });
+  const running = await update((u) => u.board.threads.some((t) => t.name === 'talk'), 'the talk thread listed', from);
+  const talk = running.board.threads.find((t) => t.name === 'talk')!;
+  assert.equal(typeof talk.id, 'number');
+  assert.ok(talk.since <= Date.now());
+  await update((u) => /\[talk\] talk 1\n/.test(u.output ?? ''), 'the thread\'s second line', from);
+  const printed = published.slice(from).filter((m) => m.topic === 'belay-panel/board/dev').map((m) => m.data.output ?? '').join('');
+  assert.match(printed, /\[talk\] talk 0\n[\s\S]*\[talk\] talk 1\n/);
+  const ended = await update((u) => !u.board.threads.some((t) => t.name === 'talk'), 'the talk thread gone', published.length);
+  assert.deepEqual(ended.board.threads.map((t) => t.name), ['watch_button']);
 });
 
 test('pins update live, a driven input makes a flow react, an ADC value can be forced', { timeout: 30000 }, async () => {
@@ -221,6 +239,19 @@ test('Ctrl-C interrupts the running console call', { timeout: 30000 }, async () 
   assert.equal(reply.error?.type, 'KeyboardInterrupt');
   assert.equal(answer.interrupted, true);
   assert.equal((await run('1+1')).value, '2', 'the board works on');
+});
+
+test('Ctrl-C stops only the console\'s call: one waiting behind a flow\'s call leaves the queue, the flow\'s call ends as it would', { timeout: 30000 }, async () => {
+  const flowDone = message('flowout');
+  node('flowexec').receive({});
+  await update((u) => u.board.queue >= 1, 'the flow call queued');
+  const looping = run('while True: pass');
+  await update((u) => u.board.queue >= 2, 'the console call waiting behind it');
+  const answer = (await request().post(`${api}/dev/interrupt`).expect(200)).body;
+  assert.equal((await looping).error?.type, 'CancelledError');
+  assert.equal(answer.interrupted, true);
+  assert.equal((await flowDone).payload, 'flow', 'the flow\'s call was not interrupted');
+  assert.equal((await run('1+1')).value, '2');
 });
 
 test('a redeploy replaces the board: the tab hears of it and the old device keeps no panel listeners', { timeout: 60000 }, async () => {

@@ -2,7 +2,7 @@
  * What the editor's belay tab shows of one board, kept current from the board layer's events and
  * pushed to the editor over RED.comms, at most UPDATES_PER_SECOND times a second.
  */
-import type { BoardError, BoardInfo, DeviceState } from '../../board';
+import type { BoardError, BoardInfo, DeviceState, ThreadInfo } from '../../board';
 import { listVirtualBoards, parseVirtualPort, type PinState, type VirtualBoard } from '../../virtual/index';
 import type { NodeStatus } from '@node-red/registry';
 import type { SharedBoard } from '../shared-board';
@@ -29,6 +29,8 @@ export interface BoardSnapshot {
   info?: BoardInfo;
   /** calls waiting or running */
   queue: number;
+  /** the threads running on the board, whichever node started them */
+  threads: ThreadInfo[];
   errors: PanelError[];
   /** the nodes that use the board */
   users: { id: string; type: string; name: string }[];
@@ -63,6 +65,9 @@ export class BoardWatch {
     this.output = (this.output + text).slice(-OUTPUT_KEPT);
     this.throttle.poke();
   };
+  private readonly onThreads = (): void => this.throttle.poke();
+  /** what a thread prints shows in the console too, after its function's name */
+  private readonly onThreadPrint = (thread: ThreadInfo, line: string): void => this.onOutput(`[${thread.name}] ${line}\n`);
   private readonly onDefineError = (key: string, err: BoardError): void => {
     const user = this.board.users.get(key)?.node;
     this.addError(`${user?.name || user?.type || key}: ${err.message}`);
@@ -87,6 +92,8 @@ export class BoardWatch {
     device.on('state', this.onState);
     device.on('queue', this.onQueue);
     device.on('output', this.onOutput);
+    device.on('threads', this.onThreads);
+    device.on('thread-print', this.onThreadPrint);
     device.on('define-error', this.onDefineError);
     if (board.lastProblem) this.addError(shortText(board.lastProblem, 500));
     if (board.state === 'connected') this.attachPins();
@@ -114,6 +121,7 @@ export class BoardWatch {
       status: b.configError ? { fill: 'red', shape: 'ring', text: b.configError.message } : connectionStatus(state, b.device.info, b.lastProblem),
       info: b.device.info,
       queue: b.device.queueLength,
+      threads: b.device.runningThreads(),
       errors: [...this.errors],
       users: [...b.users.values()].map((u) => ({ id: u.node.id, type: u.node.type, name: u.node.name ?? '' })),
     };
@@ -135,6 +143,8 @@ export class BoardWatch {
     device.off('state', this.onState);
     device.off('queue', this.onQueue);
     device.off('output', this.onOutput);
+    device.off('threads', this.onThreads);
+    device.off('thread-print', this.onThreadPrint);
     device.off('define-error', this.onDefineError);
     this.detachPins();
   }

@@ -26,11 +26,13 @@ export interface InterruptReply {
 /** How long an interrupted call may take to end before the tab is told it goes on. */
 const INTERRUPT_GRACE_MS = 1500;
 
-/** Device.interrupt(): Ctrl-C to the call the board runs now (it fails with KeyboardInterrupt). */
-type Interruptible = { interrupt?: () => Promise<void> };
+interface ConsoleCall {
+  ended: Promise<unknown>;
+  abort: AbortController;
+}
 
-/** The console calls running per board, so Ctrl-C is sent only while one runs. */
-const running = new Map<SharedBoard, Set<Promise<unknown>>>();
+/** The console calls per board, so that Ctrl-C stops those and never a flow's call. */
+const running = new Map<SharedBoard, Set<ConsoleCall>>();
 
 export async function runConsole(board: SharedBoard, code: string): Promise<ConsoleReply> {
   const started = performance.now();
@@ -38,10 +40,11 @@ export async function runConsole(board: SharedBoard, code: string): Promise<Cons
   if (board.configError) return { stdout: '', error: describeError(board.configError), ms: ms() };
   // A call on an idle board would connect it; the buttons are for that.
   if (board.state !== 'connected') {
-    return { stdout: '', error: { type: 'ConnectionError', message: `${board.device.label} is ${board.state}: press Connect first`, traceback: '' }, ms: ms() };
+    return { stdout: '', error: { type: 'ConnectionError', message: t('panel.not-connected', { board: board.device.label, state: board.state }), traceback: '' }, ms: ms() };
   }
-  const call = board.device.exec(code);
-  const entry = call.catch(() => undefined);
+  const abort = new AbortController();
+  const call = board.device.exec(code, { signal: abort.signal });
+  const entry: ConsoleCall = { ended: call.catch(() => undefined), abort };
   let calls = running.get(board);
   if (!calls) running.set(board, calls = new Set());
   calls.add(entry);
@@ -60,23 +63,23 @@ export async function runConsole(board: SharedBoard, code: string): Promise<Cons
 }
 
 /**
- * Ctrl-C while a console call runs, as at a REPL: the board stops what it runs now. That is the
- * console's call unless a flow's call was queued before it, which is then the one interrupted.
+ * Ctrl-C for the console, as at a REPL: its call running on the board is interrupted
+ * (KeyboardInterrupt), one still waiting behind a flow's call is taken out of the queue; the flows'
+ * calls are never touched.
  */
 export async function interruptConsole(board: SharedBoard): Promise<InterruptReply> {
   const calls = [...(running.get(board) ?? [])];
   if (calls.length === 0) return { interrupted: false, message: t('panel.no-console-call') };
-  const device = board.device as typeof board.device & Interruptible;
-  if (typeof device.interrupt === 'function') await device.interrupt();
+  for (const c of calls) c.abort.abort();
   let timer: NodeJS.Timeout | undefined;
   const ended = await Promise.race([
-    Promise.all(calls).then(() => true),
+    Promise.all(calls.map((c) => c.ended)).then(() => true),
     new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), INTERRUPT_GRACE_MS); }),
   ]);
   clearTimeout(timer);
   if (ended) return { interrupted: true };
   return {
     interrupted: false,
-    message: `the call goes on: the board did not stop it; it ends at its timeout (${board.timeout || 'no limit'} s)`,
+    message: t('panel.call-goes-on', { timeout: board.timeout ? `${board.timeout} s` : t('panel.no-limit') }),
   };
 }
