@@ -288,8 +288,10 @@ export class Session {
         const reply = await this.repl.exec(code, timeoutMs, (c) => this.reader.push(c));
         if (this.inflight.includes(p)) {
           // A \x04 that user code printed ends the exec's stdout early: its frames are in what follows.
+          const printed = p.stdout.length;
           this.reader.push(reply.stderr);
           if (this.inflight.includes(p)) {
+            p.stdout.length = printed; // a traceback, not what the code printed
             const err = reply.stderr.toString('utf8');
             throw err.trim() ? this.tracebackError(err, file) : new ProtocolError(this.label, 'the board returned no result');
           }
@@ -299,9 +301,12 @@ export class Session {
       return { ...out, stdout: text(p.stdout), values: p.values, count: p.count };
     } catch (e) {
       this.settle(p);
+      if (e instanceof BoardError && !e.stdout) e.stdout = text(p.stdout);
       if (e instanceof TimeoutFired || (e instanceof ProtocolError && e.kind === 'timeout')) {
         await this.resync();
-        throw new BoardError(this.label, 'TimeoutError', `no result within ${timeoutMs / 1000} s; the call was interrupted (Ctrl-C)`);
+        const err = new BoardError(this.label, 'TimeoutError', `no result within ${timeoutMs / 1000} s; the call was interrupted (Ctrl-C)`);
+        err.stdout = text(p.stdout);
+        throw err;
       }
       if (e instanceof ProtocolError && e.kind === 'protocol') {
         await this.resync();

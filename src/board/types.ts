@@ -107,6 +107,8 @@ export class BoardError extends Error {
   traceback: string;
   /** the board's label or port */
   board: string;
+  /** what the call printed before it failed ('' for none, and for host-side failures) */
+  stdout = '';
   constructor(board: string, type: string, pyMessage: string, traceback = '') {
     super(`${board}: ${type}${pyMessage ? ': ' + pyMessage : ''}`);
     this.name = 'BoardError';

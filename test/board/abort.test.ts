@@ -54,6 +54,16 @@ for (const dispatcher of [true, false]) {
     await assert.rejects(call, isType('KeyboardInterrupt'));
     assert.equal((await d.exec('kept + 1')).value, 6);
   });
+
+  test(`what a call printed before it failed comes with its error (${mode})`, { timeout: 30000 }, async () => {
+    const d = board(`printed${dispatcher}`, dispatcher);
+    await d.connect();
+    await assert.rejects(d.exec('print("before")\nprint("and more")\n1/0'), (e: unknown) =>
+      isType('ZeroDivisionError')(e) && (e as BoardError).stdout.replace(/\r/g, '') === 'before\nand more\n');
+    await assert.rejects(d.exec('print("then it hangs")\nwhile True:\n    pass', { timeout: 1 }), (e: unknown) =>
+      isType('TimeoutError')(e) && (e as BoardError).stdout.replace(/\r/g, '') === 'then it hangs\n');
+    assert.equal((await d.exec('2 + 2')).value, 4);
+  });
 }
 
 test('aborting a call that waits behind another takes it out of the queue: it never runs, the one ahead finishes untouched', { timeout: 30000 }, async () => {
