@@ -120,6 +120,9 @@ test('the console runs a line: its value as Python, what it printed, a traceback
   const raised = await run('1/0');
   assert.equal(raised.error.type, 'ZeroDivisionError');
   assert.match(raised.error.traceback, /^Traceback \(most recent call last\):\n[\s\S]*ZeroDivisionError: divide by zero/);
+  const printedThenRaised = await run('print("got this far")\n1/0');
+  assert.equal(printedThenRaised.stdout.replace(/\r/g, ''), 'got this far\n', 'what it printed before the error');
+  assert.equal(printedThenRaised.error.type, 'ZeroDivisionError');
   await request().post(`${api}/dev/exec`).send({ code: '  ' }).expect(400);
   await request().post(`${api}/nope/exec`).send({ code: '1' }).expect(404);
 });
