@@ -333,16 +333,18 @@ export class Device extends EventEmitter implements DeviceApi {
     }
   }
 
-  private toResult(r: Reply): CallResult {
+  private toResult(r: Reply, opts?: CallOptions): CallResult {
     if (r.kind === 'G') return { value: r.values, stdout: r.stdout, generator: true, count: r.count };
-    return { value: resultValue(r.body), stdout: r.stdout };
+    const result: CallResult = { value: resultValue(r.body), stdout: r.stdout };
+    if (opts?.repr) result.repr = r.body;
+    return result;
   }
 
   // ---------------------------------------------------------------- public calls
 
   exec(code: string, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
-    return this.enqueueCall(async () => this.toResult(await this.run({ op: 'eval', src: code, file: opts?.file ?? 'exec' }, t, opts?.onValue)), opts);
+    return this.enqueueCall(async () => this.toResult(await this.run({ op: 'eval', src: code, file: opts?.file ?? 'exec' }, t, opts?.onValue), opts), opts);
   }
 
   /**
@@ -460,7 +462,7 @@ export class Device extends EventEmitter implements DeviceApi {
   call(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
     const r: Request = { op: 'call', name, args, kwargs, generator: this.defs.isGenerator(name) };
-    return this.enqueueCall(async () => this.toResult(await this.run(r, t, opts?.onValue)), opts);
+    return this.enqueueCall(async () => this.toResult(await this.run(r, t, opts?.onValue), opts), opts);
   }
 
   async iterate(name: string, args: unknown[] | undefined, kwargs: Record<string, unknown> | undefined,

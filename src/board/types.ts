@@ -82,6 +82,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** when the called function turns out to be a generator, each value is handed here as it arrives */
   onValue?: (value: unknown) => void;
+  /** also give the value as the board wrote it (CallResult.repr), as a REPL shows it */
+  repr?: boolean;
   /** exec: the file name tracebacks give the code (e.g. the node's label) */
   file?: string;
 }
@@ -95,6 +97,8 @@ export interface CallResult {
   generator?: boolean;
   /** number of values a generator produced */
   count?: number;
+  /** with CallOptions.repr: the value's repr() on the board, e.g. Pin(GPIO25) or {1: (2, 3.5)} */
+  repr?: string;
 }
 
 /** A Python exception or protocol failure, with the board named. */

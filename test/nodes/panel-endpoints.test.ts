@@ -113,6 +113,10 @@ test('GET boards lists the running belay-devices; GET boards/:id shows state in 
 test('the console runs a line: its value as Python, what it printed, a traceback when it raises', { timeout: 30000 }, async () => {
   assert.equal((await run('1+1')).value, '2');
   assert.equal((await run("'a' * 3")).value, "'aaa'");
+  // the board's own repr, as its REPL shows it
+  assert.equal((await run('{1: (2, 3.5)}')).value, '{1: (2, 3.5)}');
+  assert.equal((await run('led')).value, 'Pin(GPIO25)');
+  assert.equal((await run('float("inf")')).value, 'inf');
   const printed = await run("for i in range(3):\n    print('line', i)");
   assert.equal(printed.value, undefined, 'statements have no value');
   assert.equal(printed.stdout.replace(/\r/g, ''), 'line 0\nline 1\nline 2\n');

@@ -43,7 +43,7 @@ export async function runConsole(board: SharedBoard, code: string): Promise<Cons
     return { stdout: '', error: { type: 'ConnectionError', message: t('panel.not-connected', { board: board.device.label, state: board.state }), traceback: '' }, ms: ms() };
   }
   const abort = new AbortController();
-  const call = board.device.exec(code, { signal: abort.signal });
+  const call = board.device.exec(code, { signal: abort.signal, repr: true });
   const entry: ConsoleCall = { ended: call.catch(() => undefined), abort };
   let calls = running.get(board);
   if (!calls) running.set(board, calls = new Set());
@@ -51,7 +51,9 @@ export async function runConsole(board: SharedBoard, code: string): Promise<Cons
   try {
     const r = await call;
     const reply: ConsoleReply = { stdout: r.stdout, ms: ms() };
-    if (r.value !== null && r.value !== undefined) reply.value = toPython(r.value);
+    // the board's own repr, as its REPL would show it (None shows nothing)
+    const shown = r.repr ?? (r.value === null || r.value === undefined ? undefined : toPython(r.value));
+    if (shown !== undefined && shown !== 'None') reply.value = shown;
     return reply;
   } catch (err) {
     const error = describeError(err);
