@@ -12,3 +12,4 @@ export { createLink, parsePort, listSerialPorts, type PortListSources, type Seri
 export { BoardEvents, type BoardEvent, type EventHandlers, type ExtensibleDevice } from './events';
 export { toPython, parsePython } from './python/literal';
 export { calledFunction } from './python/names';
+export { DEFAULT_KEEP } from './sync-plan';

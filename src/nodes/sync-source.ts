@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_KEEP } from '../board';
 import { configError } from './errors';
 import { t } from './i18n';
 
-/** Board files a sync to '/' never deletes unless told otherwise (CONTRACT, belay-sync). */
-export const DEFAULT_KEEP = ['boot.py', 'webrepl_cfg.py', 'lib'];
+/** Board files a sync to '/' never deletes unless told otherwise (CONTRACT, belay-sync): the board layer's list. */
+export { DEFAULT_KEEP };
 
 /** `package:NAME/SUB` or `package:@scope/name/SUB`. */
 const PACKAGE_SOURCE = /^package:((?:@[^/]+\/)?[^/@][^/]*)(?:\/(.*))?$/;

@@ -4,6 +4,7 @@
  * shows exists in its en-US catalogue. Also: the node files load into the runtime, and a bad port
  * shows a clear status instead of connecting.
  */
+import { DEFAULT_KEEP } from '../../src/board';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -89,6 +90,7 @@ test('user node defaults follow the CONTRACT', () => {
   const sync = defs['belay-sync'].defaults;
   assert.deepEqual({ dest: sync.dest.value, minify: sync.minify.value, onConnect: sync.onConnect.value, keep: sync.keep.value },
     { dest: '/', minify: true, onConnect: false, keep: 'boot.py, webrepl_cfg.py, lib' });
+  assert.equal(sync.keep.value, DEFAULT_KEEP.join(', '), 'the form shows the board layer\'s own list');
   for (const t of ['belay-exec', 'belay-task', 'belay-thread', 'belay-sync']) assert.equal(defs[t].defaults.timeout.value, '', t);
 });
 
