@@ -20,6 +20,13 @@ export interface BoardContext {
   define(src: string, file: string, timeoutS?: number): Promise<void>;
   /** file data for sync as base64 or hex text (the loop only), flags as agent/sync.py's _bw takes them */
   write(path: string, data: string, flags: number, timeoutS?: number): Promise<void>;
+  /**
+   * Calls a board generator function (the loop only) and answers each value it yields with the
+   * bytes `answer` gives for it, written to the link as they are (nothing for undefined). Absent
+   * where raw bytes may not pass or do not pay: WebREPL (text frames), the virtual board (in
+   * process, where a byte costs less than the round trip an answer adds).
+   */
+  feed?(name: string, args: unknown[], answer: (value: unknown) => Uint8Array | undefined, timeoutS?: number): Promise<void>;
   /** how calls reach the board on this connection */
   readonly mode: 'loop' | 'exec';
   /** the board as it described itself on this connection */

@@ -456,6 +456,27 @@ export class Device extends EventEmitter implements DeviceApi {
       run: async (src, file, timeoutS) => this.toResult(await this.run({ op: 'eval', src, file }, timeoutS)).value,
       define: async (src, file, timeoutS) => { await this.run({ op: 'define', src, file }, timeoutS); },
       write: async (path, data, flags, timeoutS) => { await this.run({ op: 'write', path, data, flags }, timeoutS); },
+      // serial ports and TCP carry raw bytes; WebREPL sends text frames, the virtual board is in process
+      feed: /^(virtual|wss?:\/\/)/i.test(this.opts.port.trim()) ? undefined : async (name, args, answer, timeoutS) => {
+        const link = this.link;
+        if (s.mode !== 'loop' || !link) throw hostError(this.label, 'UnsupportedError', 'raw data needs the dispatcher loop');
+        let failed: unknown;
+        try {
+          await this.run({ op: 'call', name, args, kwargs: {}, generator: true }, timeoutS, (v) => {
+            try {
+              const b = answer(v);
+              if (b?.length) link.write(b).catch(() => undefined);
+            } catch (e) {
+              // the board waits for bytes that will not come: end its wait (KeyboardInterrupt)
+              failed ??= e;
+              link.write(Buffer.from([0x03])).catch(() => undefined);
+            }
+          });
+        } catch (e) {
+          throw failed ?? e;
+        }
+        if (failed) throw failed;
+      },
     };
   }
 
