@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ByteRing, CTRL, createShared, wake, type BoardShared } from './shared';
+import { ByteRing, CTRL, createShared, releaseLocksOf, wake, type BoardShared } from './shared';
 import { Interpreter } from './interpreter';
 import { takeInterpreter, useSpares } from './spares';
 import { PinBank } from './pins';
@@ -24,9 +24,6 @@ export interface VirtualBoardOptions {
   /** MicroPython GC heap in bytes (default 1 MiB, growing; the small profile's is fixed) */
   heapBytes?: number;
 }
-
-/** Most threads one board runs at once; each is a worker with its own interpreter. */
-const MAX_THREADS = 16;
 
 let root: string | undefined;
 
@@ -65,6 +62,8 @@ export class VirtualBoard extends EventEmitter {
   private readonly binding: Omit<BoardBinding, 'outRing'>;
   private main: Interpreter | undefined;
   private readonly threads = new Map<number, Interpreter>();
+  /** what to send in a running thread's place if it ends without its last frame (see epitaph in _vboard) */
+  private readonly epitaphs = new Map<number, Buffer>();
   /** ends this board's claim on a booted spare for thread starts (see spares.ts) */
   private releaseSpares: (() => void) | undefined;
   /** bumped on every reset so late thread forks of a previous interpreter are dropped */
@@ -204,23 +203,22 @@ export class VirtualBoard extends EventEmitter {
         this.pins.changed(m.id);
         break;
       case 'fork':
+        if (m.epitaph) this.epitaphs.set(m.ident, Buffer.from(m.epitaph, 'utf8'));
         void this.startThread(m.ident, m.snapshot, m.sp);
         break;
-      case 'exit': {
-        const w = this.threads.get(m.ident);
-        if (w === from) {
-          this.threads.delete(m.ident);
-          void w.terminate();
+      case 'exit':
+        if (this.threads.get(m.ident) === from) {
+          void from.terminate();
+          this.ended(m.ident, m.returned, m.why === undefined ? undefined : `crashed in the interpreter (${m.why})`);
         }
         break;
-      }
       case 'reset':
         if (from === this.main) void this.reset(m.kind, m.mode, m.inPlace);
         break;
       case 'fatal':
         // A crashed main interpreter is a board that died: attached links see 'close' with the error.
         if (from === this.main) void this.close(new Error(`virtual:${this.name}: ${m.message}`));
-        else for (const [id, w] of this.threads) if (w === from) this.threads.delete(id);
+        for (const [id, w] of this.threads) if (w === from) this.ended(id, false, `lost its worker (${m.message})`);
         void from.terminate();
         break;
       default:
@@ -228,21 +226,41 @@ export class VirtualBoard extends EventEmitter {
     }
   }
 
+  /**
+   * Thread `ident` of this generation is over. Unless its function returned (it raised: child_main
+   * reported it; or, with `failed`, it never started, its interpreter failed under it or its worker
+   * died, which the board's output tells), a thread of the Belay agent did not send its last frame:
+   * the board sends the one the agent made at the fork, so that the host ends the thread. One that
+   * failed gives back the locks it held.
+   */
+  private ended(ident: number, returned: boolean, failed?: string): void {
+    this.threads.delete(ident);
+    Atomics.sub(this.ctrl, CTRL.THREADS, 1);
+    const epitaph = this.epitaphs.get(ident);
+    this.epitaphs.delete(ident);
+    if (returned) return;
+    if (failed !== undefined) {
+      releaseLocksOf(this.shared.locks, ident);
+      this.emit('data', Buffer.from(`virtual:${this.name}: thread ${ident} ${failed}; the board goes on without it\r\n`));
+    }
+    if (epitaph) this.emit('data', epitaph);
+  }
+
   private async startThread(ident: number, snapshot: ArrayBuffer, sp: number): Promise<void> {
     const gen = this.generation;
-    if (this.threads.size >= MAX_THREADS) {
-      this.emit('data', Buffer.from(`virtual:${this.name}: thread ${ident} not started, ${MAX_THREADS} threads already run\r\n`));
-      return;
-    }
-    let w: Interpreter;
+    let w: Interpreter | undefined;
+    let why = '';
     try {
       w = await this.take();
     } catch (e) {
-      this.emit('data', Buffer.from(`virtual:${this.name}: thread ${ident} not started: ${(e as Error).message}\r\n`));
-      return;
+      why = (e as Error).message;
     }
     if (this.closed || gen !== this.generation) {
-      void w.terminate();
+      void w?.terminate();
+      return;
+    }
+    if (!w) {
+      this.ended(ident, false, `not started (${why})`);
       return;
     }
     this.threads.set(ident, w);
@@ -260,9 +278,11 @@ export class VirtualBoard extends EventEmitter {
     const old = [keep ? undefined : this.main, ...this.threads.values()].filter((w): w is Interpreter => !!w);
     this.main = undefined;
     this.threads.clear();
+    this.epitaphs.clear();
     await Promise.all(old.map((w) => w.terminate()));
     new Int32Array(this.shared.locks).fill(0);
     Atomics.store(this.ctrl, CTRL.EXEC, 0);
+    Atomics.store(this.ctrl, CTRL.THREADS, 0);
     // CircuitPython's raw REPL reboots without a word (a tool waiting for "soft reboot" hangs there).
     const line = this.profile.name !== 'circuitpython' ? 'MPY: soft reboot\r\n' : mode === 'friendly' ? 'soft reboot\r\n' : '';
     if (kind === 0 && line) this.emit('data', Buffer.from(line));

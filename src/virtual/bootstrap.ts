@@ -11,7 +11,8 @@ import type { BoardProfile } from './profile';
 export interface BootedPython {
   /** runs due timers and IRQ handlers; ms to the next timer, -1 none, -2 interrupted by Ctrl-C */
   idlePoll(): number;
-  childMain(ident: number): void;
+  /** runs the forked thread's function; false when it did not return (it raised, see child_main) */
+  childMain(ident: number): boolean;
   /** runs /boot.py (CircuitPython, at power-on); its output is the caller's to drop */
   runBootPy(): void;
 }
@@ -91,7 +92,7 @@ export function bootstrap(mp: any, profile: BoardProfile): BootedPython {
   const bootPy: (() => void) | undefined = profile.name === 'circuitpython' ? mp.pyimport('storage')._run_boot : undefined;
   return {
     idlePoll: () => Number(idle()),
-    childMain: (ident: number) => { child(ident); },
+    childMain: (ident: number) => Number(child(ident)) === 0,
     runBootPy: () => { bootPy?.(); },
   };
 }

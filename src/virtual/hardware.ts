@@ -1,4 +1,4 @@
-import { CTRL, LOCK_COUNT, PIN, PIN_COUNT, type BoardShared } from './shared';
+import { CTRL, LOCK_COUNT, MAX_THREADS, PIN, PIN_COUNT, type BoardShared } from './shared';
 import { changePin, pinLevel } from './pin-logic';
 import type { ToHost } from './protocol';
 
@@ -13,7 +13,9 @@ export interface HardwareHost {
   /** records that pins and timers were just looked at (see waitEvent) */
   markSeen(): void;
   kbdPending(): boolean;
-  fork(ident: number): void;
+  fork(ident: number, epitaph: string): void;
+  /** the _thread ident of the interpreter Python runs in (1: the main one): what a lock it holds records */
+  ident(): number;
   reset(kind: number): void;
   /** runs the collection gc.collect() asked for (see collector.ts) */
   gcNow(): void;
@@ -116,24 +118,34 @@ export function createHardware(host: HardwareHost): HardwareBinding {
       return Math.max(0, Math.min(65535, Math.round(v)));
     },
     lock_new: () => Atomics.add(ctrl, CTRL.NEXT_LOCK, 1),
+    // A lock's word holds the ident of its holder (see releaseLocksOf), 0 when it is free.
     lock_acquire(id: number, ms: number) {
       host.safePoint();
       const s = slot(id);
-      if (Atomics.compareExchange(locks, s, 0, 1) === 0) return 1;
-      if (ms > 0 && !host.kbdPending()) Atomics.wait(locks, s, 1, ms);
-      return Atomics.compareExchange(locks, s, 0, 1) === 0 ? 1 : 0;
+      const me = host.ident();
+      const held = Atomics.compareExchange(locks, s, 0, me);
+      if (held === 0) return 1;
+      if (ms > 0 && !host.kbdPending()) Atomics.wait(locks, s, held, ms);
+      return Atomics.compareExchange(locks, s, 0, me) === 0 ? 1 : 0;
     },
     lock_release(id: number) {
       host.safePoint();
       const s = slot(id);
       const was = Atomics.exchange(locks, s, 0);
       Atomics.notify(locks, s, 1);
-      return was;
+      return was !== 0 ? 1 : 0;
     },
-    lock_locked: (id: number) => Atomics.load(locks, slot(id)),
-    thread_new: () => Atomics.add(ctrl, CTRL.NEXT_IDENT, 1),
-    fork(ident: number) {
-      host.fork(ident);
+    lock_locked: (id: number) => (Atomics.load(locks, slot(id)) !== 0 ? 1 : 0),
+    /** a new thread's ident, or 0 when the board runs as many threads as it can (the host counts them down) */
+    thread_new() {
+      if (Atomics.add(ctrl, CTRL.THREADS, 1) >= MAX_THREADS) {
+        Atomics.sub(ctrl, CTRL.THREADS, 1);
+        return 0;
+      }
+      return Atomics.add(ctrl, CTRL.NEXT_IDENT, 1);
+    },
+    fork(ident: number, epitaph: string) {
+      host.fork(ident, epitaph);
       return 0;
     },
     reset(kind: number) {

@@ -44,9 +44,16 @@ export type ToHost =
   /** output is waiting in the worker's output ring (told through the ring, never posted: see Interpreter) */
   | { t: 'out' }
   | { t: 'pin'; id: number }
-  /** the parent's memory at start_new_thread, and its C stack pointer then */
-  | { t: 'fork'; ident: number; snapshot: ArrayBuffer; sp: number }
-  | { t: 'exit'; ident: number }
+  /**
+   * the parent's memory at start_new_thread, and its C stack pointer then; epitaph: what to send in
+   * the thread's place if it ends without its last frame ('' for none, see epitaph in _vboard)
+   */
+  | { t: 'fork'; ident: number; snapshot: ArrayBuffer; sp: number; epitaph: string }
+  /**
+   * the thread's interpreter is done. returned: its function returned (for the Belay agent's
+   * threads: the agent has sent the thread's last frame); why: the interpreter failed under it
+   */
+  | { t: 'exit'; ident: number; returned: boolean; why?: string }
   /** carries a buffer the worker is done with (transferred, so it is freed on the host's side) */
   | { t: 'free' }
   /**

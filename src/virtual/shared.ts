@@ -21,6 +21,8 @@ export const CTRL = {
   WRITABLE: 5,
   /** workers waiting on WAKE: the host notifies only when one is (a notify is not cheap, see wake) */
   SLEEPERS: 6,
+  /** threads started and not yet ended: start_new_thread counts up, the host down (see MAX_THREADS) */
+  THREADS: 7,
   SIZE: 8,
 } as const;
 
@@ -33,6 +35,23 @@ export const PIN_MODES = ['unset', 'in', 'out', 'open_drain', 'pwm', 'adc', 'alt
 export type PinMode = typeof PIN_MODES[number];
 export const PULLS = ['none', 'up', 'down'] as const;
 export const LOCK_COUNT = 1024;
+/**
+ * Most threads one board runs at once, each a worker with its own interpreter. One more makes
+ * start_new_thread raise in the caller, as a board does when it cannot create a thread.
+ */
+export const MAX_THREADS = 16;
+
+/**
+ * Frees the locks that the interpreter with this _thread ident holds (a lock's word holds its
+ * holder's ident): one that died in the middle of `with lock:` would leave every other interpreter
+ * of the board waiting for it, the output lock of the Belay agent among them.
+ */
+export function releaseLocksOf(locks: SharedArrayBuffer, ident: number): void {
+  const words = new Int32Array(locks);
+  for (let i = 0; i < words.length; i++) {
+    if (Atomics.compareExchange(words, i, ident, 0) === ident) Atomics.notify(words, i);
+  }
+}
 
 export interface BoardShared {
   ctrl: SharedArrayBuffer;

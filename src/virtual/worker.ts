@@ -74,6 +74,9 @@ class ResetSignal {
   constructor(readonly kind: number, readonly mode: ReplMode) {}
 }
 
+/** The _thread ident of the code this worker runs: 1 for the main interpreter, a thread's own in a thread. */
+let threadIdent = 1;
+
 /** Bytes on stdin for code running in this interpreter; only the main interpreter has one. */
 let stdinRing: ByteRing | undefined;
 let kbd: KbdWord[] = [];
@@ -276,12 +279,13 @@ async function main(): Promise<void> {
     waitEvent,
     markSeen,
     kbdPending,
-    fork(ident: number) {
+    fork(ident: number, epitaph: string) {
       out.flush();
       const sp: number = exportsRef.emscripten_stack_get_current();
       const snapshot = new Uint8Array(memory.buffer, 0, top()).slice().buffer;
-      post({ t: 'fork', ident, snapshot, sp }, [snapshot]);
+      post({ t: 'fork', ident, snapshot, sp, epitaph }, [snapshot]);
     },
+    ident: () => threadIdent,
     reset(kind: number) {
       if (pump) throw new ResetSignal(kind, pump.mode);
       // A thread's machine.reset(): the host resets only for the main interpreter; this one waits.
@@ -398,22 +402,25 @@ async function main(): Promise<void> {
    * (a wasm trap that lost the rest of its output and its "Unhandled exception" report).
    */
   function runThread(ident: number, snapshot: ArrayBuffer, sp: number): void {
+    threadIdent = ident;
     loadMemory(memory, new Uint8Array(snapshot), top, (n) => imports.env.emscripten_resize_heap(n));
     // Handing the copy back frees it here now; left as garbage, an idle thread's worker kept it.
     post({ t: 'free' }, [snapshot]);
     nextGeneration();
     const stackTop: number = exportsRef.emscripten_stack_get_current();
     exportsRef._emscripten_stack_restore((sp - STACK_GAP) & ~15);
+    let end: ToHost = { t: 'exit', ident, returned: false };
     try {
-      py.childMain(ident);
+      end = { t: 'exit', ident, returned: py.childMain(ident) };
     } catch (e) {
-      // The thread's own exceptions are reported in Python (child_main); this is the interpreter failing.
+      // The thread's own exceptions are reported in Python (child_main); this is the interpreter
+      // failing (a wasm trap): the host says so and ends the thread for whoever waits on it.
       const why = e instanceof Error ? e.message : e instanceof ResetSignal ? 'a reset is for the main thread' : String(e);
-      out.text(`virtual:${board?.name}: thread ${ident} crashed in the interpreter (${why}); the board goes on without it\n`);
+      end = { t: 'exit', ident, returned: false, why };
     } finally {
       exportsRef._emscripten_stack_restore(stackTop);
       out.flush();
-      post({ t: 'exit', ident });
+      post(end);
     }
   }
 

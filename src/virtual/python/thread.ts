@@ -51,9 +51,11 @@ def start_new_thread(function, args, kwargs=None):
     if not isinstance(args, (tuple, list)):
         raise TypeError('expecting a tuple')
     tid = _b.thread_new()
+    if not tid:
+        raise OSError("can't create thread")
     _b.pending[tid] = (function, tuple(args), kwargs or {})
     try:
-        _b.fork(tid)
+        _b.fork(tid, _b.epitaph(function, args))
     finally:
         del _b.pending[tid]
     return tid

@@ -172,6 +172,7 @@ def input(prompt=None):
 
 
 def child_main(tid):
+    # 0 when the thread's function returned, 1 when it raised (the worker tells the host which)
     global ident
     ident = tid
     # The copied IRQ handlers and timers belong to the parent, which still runs them.
@@ -181,11 +182,41 @@ def child_main(tid):
     try:
         f(*args, **kw)
     except SystemExit:
-        pass
+        return 1
     except BaseException as e:
-        print('Unhandled exception in thread started by', repr(f))
-        _thread_traceback(e)
+        try:
+            print('Unhandled exception in thread started by', repr(f))
+            _thread_traceback(e)
+        except BaseException:
+            pass
+        return 1
     return 0
+
+
+LOST = ('the thread ended on the virtual board without reporting its end (the board output says why); '
+        'the board goes on without it')
+
+
+def epitaph(f, args):
+    # The Belay agent runs each thread under its _brun(t, ...), which ends it with an X or D frame
+    # (src/board/agent/threads.py). When the thread cannot start, its interpreter fails under it, or
+    # an exception escapes it, that frame never comes and the host would wait for the thread
+    # forever: the board sends this one in its place, the agent's own X frame, made by the agent's
+    # _bout at the fork, in the caller. '' for other threads.
+    try:
+        import __main__ as m
+        if getattr(m, '_brun', None) is not f or not args:
+            return ''
+        w = m._bwr
+        got = []
+        m._bwr = got.append
+        try:
+            m._bout('X', args[0], m._btb(RuntimeError(LOST)))
+        finally:
+            m._bwr = w
+        return ''.join(got)
+    except Exception:
+        return ''
 
 
 def droptb(e):
