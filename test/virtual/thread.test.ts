@@ -1,29 +1,55 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rawBoard, sleep } from './helpers';
+import { parseRawAnswer, rawBoard } from './helpers';
+
+type Board = Awaited<ReturnType<typeof rawBoard>>;
+
+/**
+ * A raw exec whose whole text is kept: what threads print may come before the answer's OK as well
+ * as inside it. Returns that text and the answer's stdout.
+ */
+async function execAll(b: Board, code: string): Promise<{ text: string; stdout: string }> {
+  b.board.write(Buffer.from(code + '\x04'));
+  const text = await b.rx.until('\x04>');
+  return { text, stdout: parseRawAnswer(text.slice(text.lastIndexOf('OK'))).stdout };
+}
 
 test('a thread keeps printing while the main interpreter answers calls', { timeout: 30000 }, async () => {
   const b = await rawBoard('t-print');
   try {
-    const start = await b.exec([
+    const start = await execAll(b, [
       'import _thread, time',
-      'def worker(n):',
-      '    for i in range(n):',
+      'run = _thread.allocate_lock()',
+      'run.acquire()',
+      'def worker():',
+      '    i = 0',
+      '    while run.locked():',
       '        print("tick", i)',
+      '        i += 1',
       '        time.sleep_ms(30)',
-      'tid = _thread.start_new_thread(worker, (15,))',
+      '    print("worker done", i)',
+      'tid = _thread.start_new_thread(worker, ())',
       'print(tid != _thread.get_ident())',
     ].join('\n'));
     assert.match(start.stdout, /True\r\n/);
+    /** everything the board printed so far */
+    let printed = start.text;
+    const ticks = () => [...printed.matchAll(/tick (\d+)\r\n/g)].map((m) => Number(m[1]));
     const answers: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await b.exec(`print(${i} * 7)`);
+      // each call comes after the thread printed another tick: the calls and the ticks interleave
+      const before = ticks().length;
+      while (ticks().length === before) printed += await b.rx.until('\r\n');
+      const r = await execAll(b, `print(${i} * 7)`);
+      printed += r.text;
       answers.push(r.stdout.replace(/tick \d+\r\n/g, ''));
-      await sleep(40);
     }
     assert.deepEqual(answers, ['0\r\n', '7\r\n', '14\r\n', '21\r\n', '28\r\n']);
-    // the thread went on to the end while the main interpreter answered
-    await b.rx.until('tick 14\r\n', 5000);
+    // the thread went on, every tick in order, until told to stop
+    printed += (await execAll(b, 'run.release()')).text;
+    while (!/worker done \d+\r\n/.test(printed)) printed += await b.rx.until('\r\n', 5000);
+    const done = Number(/worker done (\d+)\r\n/.exec(printed)?.[1]);
+    assert.deepEqual(ticks(), [...Array(done).keys()]);
   } finally {
     await b.close();
   }
@@ -32,19 +58,21 @@ test('a thread keeps printing while the main interpreter answers calls', { timeo
 test('a thread sees a button the host presses, and drives an LED the host sees', { timeout: 30000 }, async () => {
   const b = await rawBoard('t-button');
   try {
-    await b.exec([
+    const r = await execAll(b, [
       'import _thread, time',
       'from machine import Pin',
       'def watch():',
       '    btn = Pin(2, Pin.IN, Pin.PULL_UP)',
       '    led = Pin(25, Pin.OUT)',
+      '    print("watching")',
       '    while btn.value():',
       '        time.sleep_ms(5)',
       '    led.on()',
       '    print("pressed")',
       '_thread.start_new_thread(watch, ())',
     ].join('\n'));
-    await sleep(200);
+    // the thread has set up its pins and waits for the button
+    if (!r.text.includes('watching\r\n')) await b.rx.until('watching\r\n');
     assert.equal(b.board.pins.get(25).value, 0);
     const lit = new Promise<void>((resolve) => {
       b.board.pins.on('change', (id: number, s: { value: number }) => { if (id === 25 && s.value === 1) resolve(); });
@@ -61,37 +89,41 @@ test('a thread sees a button the host presses, and drives an LED the host sees',
 test('threads get copies of globals; locks made before the fork are shared', { timeout: 30000 }, async () => {
   const b = await rawBoard('t-lock');
   try {
-    await b.exec([
+    const setup = await execAll(b, [
       'import _thread, time',
       'from machine import Pin',
       'counter = 0',
-      'fired = []',
-      'Pin(4, Pin.IN).irq(lambda p: fired.append(_thread.get_ident()) or print("irq in", _thread.get_ident()), Pin.IRQ_RISING)',
+      'Pin(4, Pin.IN).irq(lambda p: print("irq in", _thread.get_ident()), Pin.IRQ_RISING)',
       'lock = _thread.allocate_lock()',
       'lock.acquire()',
       'def child():',
       '    global counter',
       '    counter = 99',
-      '    time.sleep_ms(600)',
+      '    print("child started")',
+      '    p = Pin(4)',
+      '    while not p.value():',
+      '        time.sleep_ms(5)',
+      // sleeping runs callbacks: a handler copied from the parent would run here, after the edge
+      '    time.sleep_ms(50)',
+      '    print("child saw the pin; lock free:", lock.acquire(0))',
       '    with lock:',
       '        print("child got the lock", counter)',
       '_thread.start_new_thread(child, ())',
     ].join('\n'));
-    // An IRQ handler set before the fork runs once, in the main interpreter only (not in the thread,
-    // which is sleeping and so running callbacks).
-    await sleep(200);
+    let printed = setup.text;
+    if (!printed.includes('child started\r\n')) printed += await b.rx.until('child started\r\n');
     b.board.pins.drive(4, 1);
-    await b.rx.until('irq in 1\r\n');
-    await sleep(300);
-    assert.ok(!b.rx.text.includes('irq in'), `the handler ran again: ${JSON.stringify(b.rx.text)}`);
-    await sleep(300);
-    assert.ok(!b.rx.text.includes('child got the lock'), 'the child must wait for the lock the main interpreter holds');
-    const r = await b.exec('print(counter, lock.locked())\nlock.release()');
+    // The handler set before the fork runs once, in the main interpreter only (idle in the REPL).
+    printed += await b.rx.until('child saw the pin; lock free: False\r\n');
+    if (!printed.includes('irq in 1\r\n')) printed += await b.rx.until('irq in 1\r\n');
+    assert.equal((printed.match(/irq in \d+/g) ?? []).join(), 'irq in 1', printed);
+    // The child waits for the lock the main interpreter holds, and its global is its own.
+    const r = await execAll(b, 'print(counter, lock.locked())\nlock.release()');
     assert.ok(r.stdout.startsWith('0 True\r\n'), JSON.stringify(r.stdout));
     // The child may print as soon as the lock is released: before, around or after this exec's end marker.
-    let child = r.stdout.slice('0 True\r\n'.length) + r.stderr;
-    if (!child.endsWith('99\r\n')) child += await b.rx.until('99\r\n', 5000);
-    assert.equal(child, 'child got the lock 99\r\n');
+    let child = r.text.slice(r.text.indexOf('0 True\r\n') + '0 True\r\n'.length);
+    if (!child.includes('99\r\n')) child += await b.rx.until('99\r\n', 5000);
+    assert.equal(child.replace(/\x04>?/g, ''), 'child got the lock 99\r\n');
   } finally {
     await b.close();
   }
@@ -104,12 +136,12 @@ test('soft reset stops threads; threads=off makes _thread missing', { timeout: 3
     await b.rx.until('alive\r\n');
     b.board.write(Buffer.from('\x04'));
     await b.rx.until('raw REPL; CTRL-B to exit\r\n>');
-    await sleep(200);
-    b.rx.text = '';
-    await sleep(200);
-    assert.equal(b.rx.text, '');
-    // The thread's worker is gone; the main interpreter was reset in place (spares are the process's).
+    // The thread's worker is gone before the new interpreter greets; the main interpreter was reset
+    // in place (spares are the process's).
     assert.equal(b.board.memoryUsage().workers, 1, 'only the main interpreter after the reset');
+    // nothing more from it: all the board prints after the greeting is the next call's answer
+    const after = await execAll(b, 'print("after")');
+    assert.equal(after.text, 'OKafter\r\n\x04\x04>');
   } finally {
     await b.close();
   }
