@@ -10,14 +10,18 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Device } from '../src/board/device';
 import { VirtualBoard } from '../src/virtual';
 import { resolveProfile } from '../src/virtual/profile';
 import { spareReady } from '../src/virtual/spares';
+import { WORKER_LIMITS } from '../src/virtual/interpreter';
 import { manyBoardFigures } from './many-boards';
 import { runChild } from './child';
 
 const BOARDS = Number(process.env.BENCH_BOARDS || 32);
+/** threads started by one call in the burst figure */
+const BURST = 4;
 /**
  * The design before issue #15 (commit 70844df: a main and a booted spare interpreter per board, the
  * whole 16 MiB wasm memory copied at a thread start), measured with this script on the same machine
@@ -75,10 +79,28 @@ async function rawBoard(name: string, fsDir: string) {
   return { board, until };
 }
 
+/**
+ * What a Node worker costs with nothing in it, with the limits an interpreter's worker has: the floor
+ * under a running thread, which is one worker (bench/footprint.ts's own figure, same run).
+ */
+async function bareWorkerMiB(count = 8): Promise<number> {
+  const before = await settledRss();
+  const workers: Worker[] = [];
+  for (let i = 0; i < count; i++) {
+    const w = new Worker('require("node:worker_threads").parentPort.postMessage(0); setInterval(() => {}, 1 << 30)', { eval: true, resourceLimits: WORKER_LIMITS });
+    await new Promise((r) => w.once('message', r));
+    workers.push(w);
+  }
+  const after = await settledRss();
+  await Promise.all(workers.map((w) => w.terminate()));
+  return (after - before) / count / MiB;
+}
+
 async function footprintChild(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-footprint-'));
   const devices: Device[] = [];
   try {
+    const bareMiB = await bareWorkerMiB();
     const rss0 = await settledRss();
     const connect = async (i: number) => {
       const d = new Device({ port: `virtual:fp-${process.pid}-${i}`, timeout: 30 });
@@ -131,11 +153,22 @@ async function footprintChild(): Promise<void> {
       (spaced ? starts : back).push(performance.now() - t0);
       await b.until('\x04>');
     }
+    // Four started by one call (a flow whose thread nodes all start on connect): the pool holds
+    // two booted spares, so the last ones wait for boots.
+    const bursts: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      await spareReady(resolveProfile({}));
+      const t0 = performance.now();
+      b.board.write(Buffer.from(`for i in range(${BURST}):\n    _thread.start_new_thread(print, ('burst ${round}.%d' % i,))\n\x04`));
+      for (let i = 0; i < BURST; i++) await b.until(`burst ${round}.${i}\r\n`, true);
+      bursts.push(performance.now() - t0);
+      await b.until('\x04>');
+    }
     await b.board.close();
     console.log(JSON.stringify({
       idleMiB: idle, threadMiB: perThread, rss32MiB: rssN / MiB, rss0MiB: rss0 / MiB,
       resetMs: median(resets), resetMax: max(resets), threadMs: median(starts), threadMax: max(starts),
-      backMs: median(back), backMax: max(back),
+      backMs: median(back), backMax: max(back), burstMs: median(bursts), burstMax: max(bursts), bareMiB,
     }));
   } finally {
     for (const d of devices) await d.close().catch(() => undefined);
@@ -157,7 +190,9 @@ export async function footprintFigures(): Promise<void> {
   row(`${BOARDS} idle boards, process RSS`, 'MiB', f.rss32MiB, BASELINE.rss32MiB, TARGET.rss32MiB, `  (process without boards ${f.rss0MiB.toFixed(0)} MiB)`);
   row('soft reset (median)', 'ms', f.resetMs, BASELINE.resetMs, TARGET.resetMs, `  (max ${f.resetMax.toFixed(1)})`);
   row('thread start (median)', 'ms', f.threadMs, BASELINE.threadMs, TARGET.threadMs, `  (max ${f.threadMax.toFixed(1)})`);
-  row('thread start, back to back', 'ms', f.backMs, BASELINE.backMs, TARGET.threadMs, `  (max ${f.backMax.toFixed(1)}; each waits for the spare the one before took)`);
+  row('thread start, back to back', 'ms', f.backMs, BASELINE.backMs, TARGET.threadMs, `  (max ${f.backMax.toFixed(1)}; the second of two booted spares)`);
+  row(`${BURST} thread starts at once, all`, 'ms', f.burstMs, undefined, TARGET.threadMs, `  (max ${f.burstMax.toFixed(1)}; two find spares, the rest wait for boots)`);
+  console.log(`  ${'bare Node worker, same limits'.padEnd(30)}${f.bareMiB.toFixed(1).padStart(8)} MiB   (same run: the floor under a running thread, which is one such worker)`);
   await manyBoardFigures();
 }
 

@@ -12,7 +12,7 @@ import type { BoardBinding, KbdWord, ToHost, ToWorker, WorkerInit } from './prot
  * with ERR_WORKER_OUT_OF_MEMORY, which its board reports (see VirtualBoard). The stack keeps its
  * default: deep Python recursion runs on the worker's native stack.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 256 };
+export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 256 };
 
 /**
  * The host's handle on one interpreter worker: its messages, its readiness, and a view of its shared

@@ -13,8 +13,8 @@ import type { BoardProfile } from './profile';
  * The pool holds SPARES: with one, a thread started right after another waited for the boot of the
  * spare the first one took (80-170 ms back to back); with two, the second start finds one booted
  * while the replacements boot side by side. It costs one idle worker (about 9 MiB) per process,
- * not per board. An empty pool fills one boot at a time, so the first board's own start does not
- * compete with several.
+ * not per board. While a start waits for a spare that is still booting, the pool boots nothing
+ * more: on two cores, refills booting beside it made four threads started at once take 400 ms.
  */
 const SPARES = 2;
 
@@ -23,6 +23,8 @@ interface Pool {
   spares: Interpreter[];
   /** open boards that may start threads on this profile */
   users: number;
+  /** starts waiting for a spare that is still booting */
+  waiting: number;
 }
 
 const pools = new Map<string, Pool>();
@@ -40,25 +42,18 @@ function spawn(profile: BoardProfile): Interpreter {
   return w;
 }
 
-/** Boots one more spare into the pool; once it is up, the next (filling one boot at a time). */
-function grow(pool: Pool): void {
-  const w = spawn(pool.profile);
-  pool.spares.push(w);
-  w.ready.then(() => fill(pool), () => undefined);
-}
-
-/** Tops the pool up to SPARES, one boot at a time; a pool whose boards all closed stays empty. */
+/** Tops the pool up to SPARES, unless a start waits for a boot; a pool whose boards all closed stays empty. */
 function fill(pool: Pool): void {
-  if (pool.users === 0) return;
+  if (pool.users === 0 || pool.waiting > 0) return;
   pool.spares = pool.spares.filter((w) => !w.isDead);
-  if (pool.spares.length < SPARES && pool.spares.every((w) => w.booted)) grow(pool);
+  while (pool.spares.length < SPARES) pool.spares.push(spawn(pool.profile));
 }
 
 /** A board of this profile is open and may start threads: keep spares booted. Returns the release. */
 export function useSpares(profile: BoardProfile): () => void {
   const key = keyOf(profile);
   let pool = pools.get(key);
-  if (!pool) pools.set(key, (pool = { profile, spares: [], users: 0 }));
+  if (!pool) pools.set(key, (pool = { profile, spares: [], users: 0, waiting: 0 }));
   pool.users++;
   fill(pool);
   let released = false;
@@ -74,8 +69,8 @@ export function useSpares(profile: BoardProfile): () => void {
 
 /**
  * A booted interpreter of this profile, attached to no board yet: a pooled spare when there is one
- * (a booted one first; its replacement starts booting at once, beside any other), else one booted
- * now. label names the board in errors.
+ * (a booted one first, and replacements start booting), else one booted now. label names the board
+ * in errors.
  */
 export async function takeInterpreter(profile: BoardProfile, label: string): Promise<Interpreter> {
   const pool = pools.get(keyOf(profile));
@@ -84,16 +79,25 @@ export async function takeInterpreter(profile: BoardProfile, label: string): Pro
     pool.spares = pool.spares.filter((s) => !s.isDead);
     w = pool.spares.find((s) => s.booted) ?? pool.spares[0];
     if (w) pool.spares.splice(pool.spares.indexOf(w), 1);
-    if (pool.users > 0) grow(pool);
   }
   w ??= spawn(profile);
   // Taken: the board waits for it, so it keeps the process alive from now on.
   w.worker.ref();
+  const waits = pool !== undefined && !w.booted;
+  if (pool) {
+    if (waits) pool.waiting++;
+    else fill(pool);
+  }
   try {
     await w.ready;
   } catch (e) {
     void w.terminate();
     throw new Error(`${label}: ${(e as Error).message.replace(/^virtual board \([^)]*\): /, '')}`);
+  } finally {
+    if (pool && waits) {
+      pool.waiting--;
+      fill(pool);
+    }
   }
   return w;
 }
