@@ -18,9 +18,11 @@ class ProtocolClient {
     this.rx = new Collector(source);
   }
 
+  /** Two Ctrl-C: the second once the board has answered the first with a prompt. */
   async interrupt(): Promise<void> {
+    this.rx.text = ''; // what came before (a banner) is not the answer
     await this.send(Buffer.from('\r\x03'));
-    await sleep(20);
+    await this.rx.until('>>> ');
     await this.send(Buffer.from('\x03'));
   }
 

@@ -16,11 +16,7 @@ export class Collector {
 
   /** Resolves with the next n characters once they have arrived. */
   async take(n: number, ms = 5000): Promise<string> {
-    const deadline = Date.now() + ms;
-    while (this.text.length < n) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} bytes; got ${JSON.stringify(this.text)}`);
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    await this.arrived(() => this.text.length >= n, ms, () => `${n} bytes`);
     const got = this.text.slice(0, n);
     this.text = this.text.slice(n);
     return got;
@@ -28,19 +24,24 @@ export class Collector {
 
   /** Resolves with everything up to and including `s`, and drops it from the buffer. */
   async until(s: string, ms = 5000): Promise<string> {
+    await this.arrived(() => this.text.includes(s), ms, () => JSON.stringify(s));
+    const end = this.text.indexOf(s) + s.length;
+    const got = this.text.slice(0, end);
+    this.text = this.text.slice(end);
+    return got;
+  }
+
+  /** Waits for `done` to hold, looking again on every chunk that arrives; fails after ms. */
+  private async arrived(done: () => boolean, ms: number, what: () => string): Promise<void> {
     const deadline = Date.now() + ms;
-    while (!this.text.includes(s)) {
+    while (!done()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${JSON.stringify(s)}; got ${JSON.stringify(this.text)}`);
+      if (left <= 0) throw new Error(`timed out waiting for ${what()}; got ${JSON.stringify(this.text)}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => { clearTimeout(t); resolve(); });
       });
     }
-    const end = this.text.indexOf(s) + s.length;
-    const got = this.text.slice(0, end);
-    this.text = this.text.slice(end);
-    return got;
   }
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PinState } from '../../src/virtual/pins';
-import { rawBoard, sleep } from './helpers';
+import { rawBoard } from './helpers';
 
 test('an LED the board turns on is seen by the host, with a change event', { timeout: 20000 }, async () => {
   const b = await rawBoard('m-led');
@@ -45,24 +45,26 @@ test('Pin.irq handlers run for host-driven edges, while idle and during sleep', 
       'from machine import Pin',
       'import time',
       'hits = []',
+      // pin 4 goes high once two edges were counted: the host sees it without sending code
+      'counted = Pin(4, Pin.OUT, value=0)',
+      'def hit(p):\n    hits.append(p.value())\n    counted.value(len(hits) >= 2)',
       'btn = Pin(3, Pin.IN, Pin.PULL_DOWN)',
-      'btn.irq(lambda p: hits.append(p.value()), Pin.IRQ_RISING)',
+      'btn.irq(hit, Pin.IRQ_RISING)',
     ].join('\n'));
+    const two = new Promise<void>((resolve) => {
+      b.board.pins.on('change', (id: number) => { if (id === 4 && b.board.pins.get(4).value === 1) resolve(); });
+    });
     b.board.pins.drive(3, 1);
     b.board.pins.drive(3, 0);
     b.board.pins.drive(3, 1);
-    // Idle: the handlers run without any code being sent (poll until they did, busy machines are slow).
-    let count = '';
-    for (let i = 0; i < 30 && count !== '2\r\n'; i++) {
-      await sleep(50);
-      count = (await b.exec('print(len(hits))')).stdout;
-    }
-    assert.equal(count, '2\r\n');
+    // Idle: the handlers run without any code being sent.
+    await two;
+    assert.equal((await b.exec('print(len(hits))')).stdout, '2\r\n');
     // While code runs: the board waits (up to 5 s) until the handler has counted the next edge.
     const pressWhile = async (wait: string, want: number) => {
-      b.board.write(Buffer.from(`t0 = time.ticks_ms()\nwhile len(hits) < ${want} and time.ticks_diff(time.ticks_ms(), t0) < 5000:\n    ${wait}\nprint(len(hits))\x04`));
+      b.board.write(Buffer.from(`t0 = time.ticks_ms()\nprint("waiting")\nwhile len(hits) < ${want} and time.ticks_diff(time.ticks_ms(), t0) < 5000:\n    ${wait}\nprint(len(hits))\x04`));
       await b.rx.until('OK');
-      await sleep(50);
+      await b.rx.until('waiting\r\n');
       b.board.pins.drive(3, 0);
       b.board.pins.drive(3, 1);
       assert.equal(await b.rx.until('\x04>'), `${want}\r\n\x04\x04>`);

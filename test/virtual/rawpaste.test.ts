@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { rawBoard } from './helpers';
 
 test('raw-paste: R\\x01 with a 128-byte window, one \\x01 grant per window, then \\x04 stdout \\x04 stderr \\x04>', { timeout: 20000 }, async () => {
@@ -11,7 +12,7 @@ test('raw-paste: R\\x01 with a 128-byte window, one \\x01 grant per window, then
     const head = await b.rx.until('R');
     assert.equal(head, 'R');
     await b.rx.until('\x01');
-    while (bytes.length < 4) await new Promise((r) => setTimeout(r, 5));
+    while (bytes.length < 4) await once(b.board, 'data');
     assert.deepEqual(bytes.slice(0, 4), [0x52, 0x01, 128, 0]);
     b.rx.text = b.rx.text.slice(1); // the window size bytes
     const code = Buffer.from(`s = "${'x'.repeat(300)}"\nprint(len(s))\nimport sys\nprint("err", file=sys.stderr)\n1/0\n`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rawBoard, sleep } from './helpers';
+import { rawBoard } from './helpers';
 
 test('stdin: readline() returns long lines whole; reads land in memory the heap grew into', { timeout: 30000 }, async () => {
   const b = await rawBoard(`stdin-${process.pid}`);
@@ -15,9 +15,10 @@ test('stdin: readline() returns long lines whole; reads land in memory the heap 
     // A 24 MB buffer reaches beyond the 16.2 MiB of memory the interpreter started with (the heap
     // grows on demand); 16.7 MB into it (memoryview's largest offset) is grown memory.
     b.board.write(Buffer.from('big = bytearray(24 * 1024 * 1024)\nmv = memoryview(big)[16777000:16777008]\n' +
-      'n = sys.stdin.buffer.readinto(mv)\nprint(n, bytes(mv))\x04'));
+      'print("reading")\nn = sys.stdin.buffer.readinto(mv)\nprint(n, bytes(mv))\x04'));
+    // the bytes go once the buffer is made and the read is about to wait for them
     await b.rx.until('OK');
-    await sleep(20);
+    await b.rx.until('reading\r\n');
     b.board.write(Buffer.from('grown!\r\n'));
     assert.equal(await b.rx.until('\x04>'), "8 b'grown!\\r\\n'\r\n\x04\x04>");
   } finally {
