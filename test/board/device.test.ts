@@ -204,9 +204,12 @@ test('setup and functions run again after the link dies; in-flight call fails cl
   assert.equal((await d.call('get')).value, 100);
   const states: string[] = [];
   d.on('state', (s) => states.push(s));
-  const inflight = d.exec('import time\ntime.sleep(5)').catch((e) => e);
-  await new Promise((r) => setTimeout(r, 300));
+  // the call is on the board, sleeping, once its marker comes over the link
   const first = link!;
+  let seen = '';
+  const asleep = new Promise<void>((resolve) => first.on('data', (b: Buffer) => { if ((seen += b.toString('latin1')).includes('asleep')) resolve(); }));
+  const inflight = d.exec('import time\nprint("asleep")\ntime.sleep(5)').catch((e) => e);
+  await asleep;
   // Break the link as an unplugged board would.
   (first as unknown as { kill(): void }).kill();
   const err = await inflight;
@@ -226,26 +229,31 @@ test('threads: yields, prints, stop, exceptions; main calls answered meanwhile',
   const yields: unknown[] = [];
   const prints: string[] = [];
   let ended = false;
+  let fifth!: () => void;
+  const five = new Promise<void>((resolve) => { fifth = resolve; });
   const handlers: ThreadHandlers = {
-    onYield: (v) => yields.push(v), onPrint: (l) => prints.push(l), onError: (e) => { throw e; }, onEnd: () => { ended = true; },
+    onYield: (v) => { if (yields.push(v) === 5) fifth(); }, onPrint: (l) => prints.push(l), onError: (e) => { throw e; }, onEnd: () => { ended = true; },
   };
   const h = await d.startThread('ticker', [0], {}, handlers);
   // The main interpreter keeps answering while the thread runs.
   for (let i = 0; i < 5; i++) assert.equal((await d.exec(`${i} * 3`)).value, i * 3);
-  while (yields.length < 5) await new Promise((r) => setTimeout(r, 20));
+  await five;
   await h.stop();
   assert.equal(ended, true);
   assert.deepEqual(yields.slice(0, 5), [0, 1, 2, 3, 4]);
   assert.deepEqual(prints.slice(0, 3), ['tick 0', 'tick 1', 'tick 2']);
+  // stop() came back once the board said the thread ended; what it sent before that comes back
+  // before the answer to a call on the same link.
   const n = yields.length;
-  await new Promise((r) => setTimeout(r, 200));
+  assert.equal((await d.exec('7')).value, 7);
   assert.equal(yields.length, n, 'no values after stop');
 
   await d.define('t2', 'def boom():\n    yield 1\n    raise ValueError("bad sensor")\n');
   const errors: BoardError[] = [];
-  let done = false;
-  await d.startThread('boom', [], {}, { onYield: () => undefined, onPrint: () => undefined, onError: (e) => errors.push(e), onEnd: () => { done = true; } });
-  while (!done) await new Promise((r) => setTimeout(r, 20));
+  let done!: () => void;
+  const boomEnded = new Promise<void>((resolve) => { done = resolve; });
+  await d.startThread('boom', [], {}, { onYield: () => undefined, onPrint: () => undefined, onError: (e) => errors.push(e), onEnd: () => done() });
+  await boomEnded;
   assert.equal(errors[0].type, 'ValueError');
   assert.match(errors[0].traceback, /File "t2", line 3, in boom/);
 });

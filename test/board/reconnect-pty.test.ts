@@ -8,14 +8,26 @@ import { servePty } from '../../bench/pty-endpoint';
 /**
  * A serial link whose write() resolves late, as tcdrain does on a busy machine: the board's answer
  * (a raw-paste window grant, the raw banner, OK) is then back before the write that asked for it
- * has resolved. The host must still take it as that answer.
+ * has resolved. The host must still take it as that answer. A write resolves once the board's
+ * answer has begun to come; one the board answers nothing to (code inside a paste window) after
+ * delayMs.
  */
 function slowDrainLink(port: string, o: { baud?: number; password?: string }, delayMs: number): Link {
   const link = createLink(port, o);
   const write = link.write.bind(link);
   link.write = async (data: Uint8Array) => {
-    await write(data);
-    await new Promise((r) => setTimeout(r, delayMs));
+    let answered!: () => void;
+    const answer = new Promise<void>((resolve) => { answered = resolve; });
+    link.once('data', answered);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await write(data);
+      timer = setTimeout(answered, delayMs);
+      await answer;
+    } finally {
+      clearTimeout(timer);
+      link.off('data', answered);
+    }
   };
   return link;
 }

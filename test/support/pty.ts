@@ -29,14 +29,19 @@ export async function openPtyPair(timeoutMs = 5000): Promise<PtyPair> {
     await exited;
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + timeoutMs;
   // socat logs "starting data transfer loop" once both ends are ready.
-  while (!(fs.existsSync(a) && fs.existsSync(b) && log.includes('starting data transfer loop'))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await kill();
-      throw new Error(`socat did not create the pty pair in ${timeoutMs} ms: ${log.trim() || 'no output'}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  const ready = () => fs.existsSync(a) && fs.existsSync(b) && log.includes('starting data transfer loop');
+  const up = await new Promise<boolean>((resolve) => {
+    const end = (ok: boolean) => { clearTimeout(timer); child.stderr!.off('data', look); resolve(ok); };
+    const look = () => { if (ready()) end(true); };
+    const timer = setTimeout(() => end(false), timeoutMs);
+    child.stderr!.on('data', look);
+    void exited.then(() => end(ready()));
+    look();
+  });
+  if (!up) {
+    await kill();
+    throw new Error(`socat did not create the pty pair in ${timeoutMs} ms: ${log.trim() || 'no output'}`);
   }
   return { a, b, kill };
 }

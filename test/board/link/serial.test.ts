@@ -74,9 +74,12 @@ test('SerialLink emits one close with an Error when the pty vanishes', { timeout
     const closes: (Error | undefined)[] = [];
     link.on('close', (err?: Error) => closes.push(err));
     const closed = once(link, 'close');
+    // The port's own 'close' is the last thing it emits after a hang-up: a second close of the
+    // link could only come from it or before it.
+    const portClosed = once((link as unknown as { port: SerialPortStream }).port, 'close');
     await pair.kill();
     await closed;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await portClosed;
     assert.equal(closes.length, 1);
     assert.ok(closes[0] instanceof LinkError, `expected a LinkError, got ${closes[0]}`);
     assert.match(closes[0].message, new RegExp(pair.a));

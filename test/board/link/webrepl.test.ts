@@ -165,7 +165,9 @@ test('WebReplLink paces large writes so an ESP32-like board drops nothing', { ti
     raw.send('belay\r');
     await once(raw, 'message');
     for (let at = 0; at < data.length; at += 256) raw.send(data.subarray(at, at + 256), { binary: false });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // the server answers a ping after it has taken every frame sent before it
+    raw.ping();
+    await once(raw, 'pong');
     assert.ok(server.dropped > 0, 'the simulated board should drop unpaced input');
     raw.close();
     await once(raw, 'close');
