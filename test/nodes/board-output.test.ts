@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const helper = require('node-red-node-test-helper');
-import { connected, device, load, roundTrip, sink, unload, virtualPort } from '../support/nr';
+import { connected, device, load, node, roundTrip, sink, unload, virtualPort } from '../support/nr';
 
 const z = 'tab';
 
@@ -25,9 +25,17 @@ after(async () => {
 });
 
 test('a print from a plain board thread reaches the Node-RED log, naming it board output', { timeout: 30000 }, async () => {
-  await roundTrip('run', 'out', { code: 'import _thread, time\ndef later():\n    time.sleep(0.3)\n    print("irq fired 7")\n_thread.start_new_thread(later, ())' });
-  const deadline = Date.now() + 10000;
   const logged = () => helper.log().args.some((a: any[]) => JSON.stringify(a).includes('board output: irq fired 7'));
-  while (!logged() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // the device node logs the line (the helper tells of each node.log call)
+  const line = new Promise<void>((resolve) => {
+    const onLog = (call: { args: unknown[] }) => {
+      if (!JSON.stringify(call.args).includes('irq fired 7')) return;
+      node('dev').off('call:log', onLog);
+      resolve();
+    };
+    node('dev').on('call:log', onLog);
+  });
+  await roundTrip('run', 'out', { code: 'import _thread, time\ndef later():\n    time.sleep(0.3)\n    print("irq fired 7")\n_thread.start_new_thread(later, ())' });
+  await line;
   assert.ok(logged(), 'the board line was logged');
 });

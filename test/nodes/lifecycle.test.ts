@@ -103,7 +103,9 @@ test('lifecycle on one board', { timeout: 120000 }, async (t) => {
     await done;
     await deploy([{ id: z, type: 'tab', label: 'life' }, device('dev', port, { setup: SETUP, teardown: TEARDOWN })], 'full');
     await unload();
-    await new Promise((r) => setTimeout(r, 200));
+    // The board's spare interpreter ends after the close (nothing tells when): look until it has.
+    const deadline = Date.now() + 5000;
+    while (threads() > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     assert.ok(threads() <= before, `threads: ${threads()} now, ${before} before the board started`);
     await load(flow(V2));
     await connected('exec');

@@ -37,6 +37,22 @@ function flow(withCounting: boolean): FlowNode[] {
   ];
 }
 
+/**
+ * A call through the same board and Node-RED's delivery: a message a thread node sent before it
+ * arrives before this one's answer.
+ */
+async function settled(): Promise<void> {
+  assert.equal((await roundTrip('exec', 'exec-out', { code: '1' })).payload, 1);
+}
+
+/**
+ * The same, for a call that runs on the board for four periods of the threads above (0.05 s): a
+ * thread still running would have yielded before its answer comes.
+ */
+async function outlasted(): Promise<void> {
+  assert.equal((await roundTrip('exec', 'exec-out', { code: "__import__('time').sleep(0.2) or 2" })).payload, 2);
+}
+
 before(async () => {
   await load(flow(true));
   await connected('ticker');
@@ -74,11 +90,11 @@ test('a running thread shows a blue dot and msg.stop stops it at its next yield;
   node('forever').receive({ stop: true });
   await statusOf('forever', (s) => s.text === 'stopped');
   // Node-RED delivers messages asynchronously: let the ones sent before the end arrive first
-  await new Promise((r) => setTimeout(r, 200));
+  await settled();
   let after = 0;
   const count = () => { after++; };
   node('forever-out').on('input', count);
-  await new Promise((r) => setTimeout(r, 600));
+  await outlasted();
   node('forever-out').off('input', count);
   assert.equal(after, 0, 'no values after the thread stopped');
 });
@@ -122,7 +138,7 @@ test('removing a thread node in a partial deploy stops its thread on the board',
   let after = 0;
   const count = () => { after++; };
   node('counting-out').on('input', count);
-  await new Promise((r) => setTimeout(r, 500));
+  await outlasted();
   node('counting-out').off('input', count);
   assert.equal(after, 0, 'no values after the node was removed');
 });
@@ -166,7 +182,7 @@ test('msg.stop to a thread that does not yield shows "stopping (at its next yiel
   node('stubborn').receive({ stop: true });
   await statusOf('stubborn', (s) => s.text === 'stopping (at its next yield)');
   await statusOf('stubborn', (s) => s.text === 'stopped', 20000);
-  await new Promise((r) => setTimeout(r, 200));
+  await settled();
   node('stubborn-out').off('input', count);
   assert.equal(later, 0, 'the value it yielded when it reached its yield was dropped');
 });
