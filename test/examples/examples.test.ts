@@ -13,7 +13,7 @@ import { startMosquitto, type Broker } from '../support/mosquitto';
 import {
   EditorComms, exampleFiles, projectRoot, readExample, startNodeRedServer, type DebugMessage, type FlowNode, type NodeRedServer,
 } from '../support/nodered-server';
-import { driveVirtualPin, virtualPin, virtualPwmDuty, wipeVirtualBoards } from './virtual-pins';
+import { driveVirtualPin, virtualPin, virtualPins, virtualPwmDuty, wipeVirtualBoards } from './virtual-pins';
 
 /** The core MQTT nodes' status text is an i18n key the editor translates. */
 const MQTT_CONNECTED = /(^|\.)connected$/;
@@ -142,7 +142,7 @@ describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
     assert.equal(typeof value, 'number');
     assert.match(String(await next('thread prints', 0)), /streaming every 0\.5 s/);
     await press('stop stream');
-    await waitUntilQuiet('stream');
+    await stopped('stream');
     const prints = shown('thread prints').length;
     await press('start stream');
     assert.match(String(await next('thread prints', prints)), /streaming every 0\.5 s/);
@@ -191,7 +191,7 @@ describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
     await press('start (every 0.5 s)');
     await comms.waitFor('readings from the endless thread', () => shown('readings').length >= 7);
     await press('stop');
-    await waitUntilQuiet('readings');
+    await stopped('sample_sensor');
     assert.deepEqual(unexpectedProblems(), []);
   });
 
@@ -263,13 +263,14 @@ describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
     // What the switch sends when clicked, delivered to the switch's own output wire.
     const sw = flows.find((n) => n.type === 'ui-switch');
     assert.deepEqual((sw!.wires as string[][])[0], [nodeNamed('belay-exec', 'set LED').id], 'the switch drives "set LED"');
+    const pins: Source = [virtualPins('dashboard'), 'change'];
     nr.RED.nodes.getNode(nodeNamed('belay-exec', 'set LED').id).receive({ payload: true });
-    await waitFor('pin 25 high', async () => (await virtualPin('dashboard', 25)) === 1);
+    await waitFor('pin 25 high', async () => (await virtualPin('dashboard', 25)) === 1, pins);
     nr.RED.nodes.getNode(nodeNamed('belay-exec', 'set LED').id).receive({ payload: false });
-    await waitFor('pin 25 low', async () => (await virtualPin('dashboard', 25)) === 0);
+    await waitFor('pin 25 low', async () => (await virtualPin('dashboard', 25)) === 0, pins);
     // What the slider sends: a percentage, which becomes the PWM duty on pin 15.
     nr.RED.nodes.getNode(nodeNamed('belay-exec', 'set PWM duty').id).receive({ payload: 50 });
-    await waitFor('PWM duty 50 % on pin 15', async () => virtualPwmDuty('dashboard', 15) === Math.floor(50 * 65535 / 100));
+    await waitFor('PWM duty 50 % on pin 15', async () => virtualPwmDuty('dashboard', 15) === Math.floor(50 * 65535 / 100), pins);
     assert.deepEqual(unexpectedProblems(), []);
   });
 
@@ -286,7 +287,7 @@ describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
         await client.subscribeAsync([`${base}/#`, 'homeassistant/#']);
         /** Waits for a message matching pred that arrived after the first `from` messages. */
         const wait = (what: string, pred: (m: typeof seen[number]) => boolean, from = 0) =>
-          waitFor(what, async () => seen.slice(from).some(pred), 30_000, () => `messages so far: ${JSON.stringify(seen)}`);
+          waitFor(what, async () => seen.slice(from).some(pred), [client, 'message'], 30_000, () => `messages so far: ${JSON.stringify(seen)}`);
 
         if (board === 'ha') {
           // Home Assistant announces itself; the flow answers with its discovery configs.
@@ -326,12 +327,28 @@ describe('example flows on a real Node-RED', { timeout: 600_000 }, () => {
   }
 });
 
-/** Polls an async condition (for state outside the debug sidebar: pins, MQTT). */
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 20_000, detail = () => ''): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}. ${detail()}`);
-    await new Promise((r) => setTimeout(r, 100));
+/** What tells of a change outside the debug sidebar: a board's pins, an MQTT client. */
+type Source = [{ on(event: string, fn: () => void): unknown; off(event: string, fn: () => void): unknown }, string];
+
+/** Waits until an async condition holds, looking again each time `source` tells of a change. */
+async function waitFor(what: string, check: () => Promise<boolean>, [source, event]: Source, ms = 20_000, detail = () => ''): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  let changed = false;
+  let wake = () => undefined as void;
+  const onEvent = () => { changed = true; wake(); };
+  source.on(event, onEvent);
+  try {
+    for (;;) {
+      changed = false;
+      if (await check()) return;
+      if (changed) continue; // it changed while check() ran
+      const next = new Promise<true>((resolve) => { wake = () => resolve(true); });
+      if (!(await Promise.race([next, timedOut]))) throw new Error(`timed out after ${ms} ms waiting for ${what}. ${detail()}`);
+    }
+  } finally {
+    clearTimeout(timer);
+    source.off(event, onEvent);
   }
 }
 
@@ -339,7 +356,18 @@ async function waitForStatus(id: string, text: RegExp): Promise<void> {
   await comms.waitFor(`status ${text} on node ${id}`, () => text.test(String(comms.statuses.get(id)?.text ?? '')));
 }
 
-/** Resolves once debug node `name` has shown nothing new for two seconds (a stopped stream). */
+/**
+ * Resolves once thread node `name` shows "stopped": the board has said that the thread ended after
+ * msg.stop (what it yields after the stop is not sent on), so nothing more comes from it.
+ */
+async function stopped(name: string): Promise<void> {
+  await waitForStatus(nodeNamed('belay-thread', name).id, /^stopped$/);
+}
+
+/**
+ * Resolves once debug node `name` has shown nothing new for two seconds. Switched off, example 10's
+ * 2 s Timer must not fire: no marker comes after a tick that does not happen, only time does.
+ */
 async function waitUntilQuiet(name: string): Promise<void> {
   const deadline = Date.now() + 20_000;
   let count = -1;

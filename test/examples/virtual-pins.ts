@@ -4,6 +4,7 @@
  * Node-RED runs inside the test process, so its virtual boards live in this process's registry
  * (the nodes load the same compiled file: Node.js resolves the user directory's symlink).
  */
+import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { defaultFsDir, listVirtualBoards, parseVirtualPort } from '../../src/virtual/index';
 import type { FlowNode } from '../support/nodered-server';
@@ -12,6 +13,11 @@ function running(board: string) {
   const vb = listVirtualBoards().find((b) => b.name === board);
   if (!vb) throw new Error(`no virtual board "${board}" is running in this process (running: ${listVirtualBoards().map((b) => b.name).join(', ') || 'none'})`);
   return vb;
+}
+
+/** The pins of the running board `virtual:NAME`: they emit 'change' whenever a pin changes. */
+export function virtualPins(board: string): EventEmitter {
+  return running(board).pins;
 }
 
 /** The level (0/1) of `pin` on the running board `virtual:NAME`. */

@@ -32,14 +32,6 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, host);
-    sock.once('connect', () => { sock.destroy(); resolve(true); });
-    sock.once('error', () => resolve(false));
-  });
-}
-
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -61,6 +53,8 @@ export async function startMosquitto(): Promise<Broker> {
     'log_type error',
     'log_type warning',
     'log_type notice',
+    // for "mosquitto version ... running", logged once the listener is open
+    'log_type information',
     '',
   ].join('\n'));
 
@@ -75,13 +69,16 @@ export async function startMosquitto(): Promise<Broker> {
     fs.rmSync(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 10_000;
-  while (!(await canConnect(host, port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`mosquitto did not start on ${host}:${port}: ${output.trim() || 'no output'}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  const up = await new Promise<boolean>((resolve) => {
+    const end = (ok: boolean) => { clearTimeout(timer); child.stderr!.off('data', look); resolve(ok); };
+    const look = () => { if (/ running$/m.test(output)) end(true); };
+    const timer = setTimeout(() => end(false), 10_000);
+    child.stderr!.on('data', look);
+    void exited(child).then(() => end(false));
+  });
+  if (!up) {
+    await stop();
+    throw new Error(`mosquitto did not start on ${host}:${port}: ${output.trim() || 'no output'}`);
   }
   return { host, port, url: `mqtt://${host}:${port}`, log: () => output, stop };
 }

@@ -55,18 +55,28 @@ export async function startNodeRedServer(options: { logLevel?: string; settings?
     RED: nr.RED,
     logs,
     async deploy(flows) {
-      const res = await admin('flows', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-        body: JSON.stringify(flows),
-      });
-      if (!res.ok) throw new Error(`POST /flows answered ${res.status}: ${await res.text()}`);
-      // POST /flows answers before every new node exists (the old flows close first): wait for them.
+      // POST /flows answers before every new node exists (the old flows close first): the runtime
+      // tells each time it has started flows (the start-up's may come late, before ours).
       const ids = flows.filter((n) => n.type !== 'tab' && n.type !== 'comment').map((n) => n.id);
-      const deadline = Date.now() + 30_000;
-      while (ids.some((id) => !nr.RED.nodes.getNode(id))) {
-        if (Date.now() > deadline) throw new Error(`deployed nodes did not start within 30 s: ${ids.filter((id) => !nr.RED.nodes.getNode(id)).join(', ')}`);
-        await new Promise((r) => setTimeout(r, 50));
+      const missing = () => ids.filter((id) => !nr.RED.nodes.getNode(id));
+      let onStarted!: () => void;
+      let timer: NodeJS.Timeout | undefined;
+      const started = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 30_000);
+        onStarted = () => { if (missing().length === 0) resolve(true); };
+        nr.RED.events.on('flows:started', onStarted);
+      });
+      try {
+        const res = await admin('flows', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+          body: JSON.stringify(flows),
+        });
+        if (!res.ok) throw new Error(`POST /flows answered ${res.status}: ${await res.text()}`);
+        if (!(await started) || missing().length) throw new Error(`deployed nodes did not start within 30 s: ${missing().join(', ')}`);
+      } finally {
+        clearTimeout(timer);
+        nr.RED.events.off('flows:started', onStarted);
       }
     },
     async flows() {
