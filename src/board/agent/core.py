@@ -4,30 +4,41 @@
 # a node needs them.
 #
 # Every answer is one frame on stdout:  \x1e LEN ' ' CHECK ' ' KIND ID ' ' BODY \n
-# BODY is a repr (never holds \x1e or \n); LEN and CHECK cover what follows them: len(), and
-# binascii.crc32 where the board has a native one, else hash() (8 or 16 bits, as the port computes
-# it). A frame that fails either, or whose ID is not the call the host waits for, is never taken as
-# an answer: printed output cannot forge one and a garbled link cannot turn into a value.
+# BODY is a repr (never holds \x1e or \n); LEN and CHECK cover what follows them: len() of its
+# bytes, and binascii.crc32 where the board has a native one, else hash() (8 or 16 bits, as the port
+# computes it). A frame that fails either, or whose ID is not the call the host waits for, is never
+# taken as an answer: printed output cannot forge one and a garbled link cannot turn into a value.
+#
+# Requests are read and frames made as bytes: a new str costs a search of the interned strings
+# (about 40 us of an emulated Pico's 60 for a short one), a bytes object does not.
 import sys
-_bwr = sys.stdout.write
+# frames go out unconverted: sys.stdout.write turns their \n into \r\n with a second USB transfer
+_bwr = getattr(sys.stdout, 'buffer', sys.stdout).write
 _bwl = None  # the output lock, once threads.py has run
 _bck = hash
 try:
     _bck = __import__('binascii')
     # a binascii written in Python (the WebAssembly port's) is slower than hash()
     _bck = hash if hasattr(_bck, '__file__') else _bck.crc32
-    _bck('')
+    _bck(b'')
 except Exception:
     _bck = hash
 try:
     _bjl = __import__('json').loads
 except Exception:
     _bjl = None
+try:
+    _bsb = sys.stdin.buffer
+except AttributeError:
+    _bsb = None
 
 
 def _bout(k, i, s):
-    s = '%s%s %s' % (k, i, s)
-    f = '\x1e%d %d %s\n' % (len(s), _bck(s), s)
+    # k, i and s may each be str, bytes or int; k empty: s is kind, id and body already (the
+    # loop's answers, made in one formatting)
+    if k:
+        s = b'%s%s %s' % (k, i, s)
+    f = b'\x1e%d %d %s\n' % (len(s), _bck(s), s)
     if _bwl:
         with _bwl:
             _bwr(f)
@@ -46,11 +57,11 @@ def _bres(i, r):
     if type(r) is _bgen:
         n = 0
         for v in r:
-            _bout('I', i, repr(v))
+            _bout('I', i, b'%r' % (v,))
             n += 1
-        _bout('G', i, str(n))
+        _bout('G', i, n)
     else:
-        _bout('R', i, repr(r))
+        _bout('R', i, b'%r' % (r,))
 
 
 def _bev(src, fn, g):
@@ -78,16 +89,24 @@ def _bg():
 _bgen = type(_bg())
 
 
-# how the loop waits for the next request; events.py may replace it with a wait that also runs
-# the board's event sources while no request comes
-_brd = sys.stdin.readline
+# how the loop waits for the next request line (bytes); events.py may replace it with a wait that
+# also runs the board's event sources while no request comes
+if _bsb:
+    _brd = _bsb.readline
+else:
+    def _brd():
+        return sys.stdin.readline().encode()
 
 
 def _bloop():
+    # X and W lengths count characters: what follows them is read as text
     rn = sys.stdin.read
     g = globals()
     jl = _bjl
+    gn = _bgen
     gc = __import__('gc').collect
+    # a j call's function name as bytes -> as str
+    fn = {}
     _bout('L', 0, 'j' if jl else '')
     k = i = c = 0
     try:
@@ -97,42 +116,50 @@ def _bloop():
             c += 1
             if c & 1023 == 0:
                 gc()
+                fn.clear()
             ln = _brd()
-            if ln[:1] == 'X':
-                # a long request follows as exactly n characters: one read, not a byte at a time
+            # the first byte says what the request is: j c e W q, or X (88): a long request
+            # follows as exactly n characters, in one read rather than a line's byte at a time
+            k = ln[0] if ln else 0
+            if k == 88:
                 n = int(ln[1:])
                 ln = rn(n)
                 while len(ln) < n:
                     ln += rn(n - len(ln))
-            k = ln[:1]
-            p = ln.find(' ')
+                ln = ln.encode()
+                k = ln[0]
+            p = ln.find(b' ')
             i = ln[1:p]
             try:
-                if k == 'j':
-                    # the common task call: the function and JSON arguments, no compiler run
-                    b = ln.find('[', p)
-                    f = g.get(ln[p + 1:b]) or eval(ln[p + 1:b], g)
+                if k == 106:
+                    # j, the common task call: the function and JSON arguments, no compiler run
+                    b = ln.find(b'[', p)
+                    f = ln[p + 1:b]
+                    f = fn.get(f) or fn.setdefault(f, f.decode())
+                    f = g.get(f) or eval(f, g)
                     r = f(*jl(ln[b:]))
-                elif k == 'c':
-                    r = eval(ln[p + 1:], g)
-                elif k == 'e':
-                    r = _bev(*eval(ln[p + 1:]), g)
-                elif k == 'W':
-                    # file data of a known length follows the line: one read, not a byte at a time
-                    t = ln.find('\t')
+                elif k == 99:
+                    # c: an expression
+                    r = eval(ln[p + 1:].decode(), g)
+                elif k == 101:
+                    # e: user code and its file name
+                    r = _bev(*eval(ln[p + 1:].decode()), g)
+                elif k == 87:
+                    # W: file data of a known length follows the line: one read, not a byte at a time
+                    t = ln.find(b'\t')
                     n = int(ln[p + 2:t])
                     d = rn(n)
                     while len(d) < n:
                         d += rn(n - len(d))
-                    r = _bwf(ln[t + 1:-1], ln[p + 1], d)
-                elif k == 'q':
+                    r = _bwf(ln[t + 1:-1].decode(), ln[p + 1:p + 2].decode(), d)
+                elif k == 113:
                     return
                 else:
                     continue
-                if type(r) is _bgen:
+                if type(r) is gn:
                     _bres(i, r)
                 else:
-                    _bout('R', i, repr(r))
+                    _bout('', 0, b'R%s %r' % (i, r))
             except BaseException as e:
                 _bout('E', i, _btb(e))
                 # Ctrl-C ends the loop: the host then finds the raw prompt and starts it again
@@ -140,4 +167,4 @@ def _bloop():
                     raise
     finally:
         # however the loop ends (q, Ctrl-C while it waits), the host learns it from this frame
-        _bout('Q', i if k == 'q' else 0, '')
+        _bout('Q', i if k == 113 else 0, '')
