@@ -88,7 +88,8 @@ export async function runSync(ctx: BoardContext, opts: SyncOptions, onProgress: 
   } catch (e) {
     throw explain(e, label);
   }
-  const [files, dirs, enc, readsRaw] = boardState as [Record<string, number>, string[], 'base64' | 'hex' | null, boolean | undefined];
+  const [files, dirs, enc, readsRaw, codePoints] = boardState as [Record<string, number>, string[], 'base64' | 'hex' | null, boolean?, boolean?];
+  const forms: LiteralForms = { base64: enc === 'base64', codePoints: codePoints === true };
   const keep = opts.keep ?? (dest === '/' ? ['boot.py', 'webrepl_cfg.py', 'lib'] : []);
   const plan = planSync(host.files, host.dirs, new Map(Object.entries(files)), dirs, { dest, keep });
   // on a flat filesystem the board's names have no leading slash
@@ -152,16 +153,18 @@ export async function runSync(ctx: BoardContext, opts: SyncOptions, onProgress: 
         onProgress?.({ done: ++done, total, path: f.path });
         continue;
       }
-      // As literals the board compiles: a request never holds more characters than its heap takes
-      // (binary costs up to 4 per byte, so a piece is a quarter of that).
-      const step = Math.max(64, board.chunk >> 2);
+      // As literals the board compiles: a request never holds more bytes than its heap takes, and
+      // each piece as many as fit in what is left of it.
       const name = toPython(at(f.path));
+      const call = Buffer.byteLength(`_bw(${name}, , 3), `);
       if (data.length === 0) batch.push(`_bw(${name}, b'', 2)`);
-      for (let i = 0; i < data.length; i += step) {
-        const e = `_bw(${name}, ${chunkExpr(data.subarray(i, i + step), enc)}, ${pieceFlags(i, step, data.length)})`;
-        if (batchBytes + e.length > board.chunk) await flush();
+      for (let i = 0; i < data.length;) {
+        if (batch.length && board.chunk - batchBytes - call < MIN_PIECE_ROOM) await flush();
+        const { expr, end } = pieceExpr(data, i, board.chunk - batchBytes - call, forms);
+        const e = `_bw(${name}, ${expr}, ${pieceFlags(i, end - i, data.length)})`;
         batch.push(e);
-        batchBytes += e.length;
+        batchBytes += Buffer.byteLength(e) + 2;
+        i = end;
       }
       batchFiles.push(f.path);
     }
@@ -210,16 +213,72 @@ function pieceFlags(i: number, step: number, length: number): number {
   return (i > 0 ? 1 : 0) | (i + step >= length ? 2 : 0);
 }
 
+/** Fewer bytes of room than this left in a request: the next piece starts a new one. */
+const MIN_PIECE_ROOM = 64;
+
+/** How file data may go inside a request besides a bytes literal: what the board can decode. */
+export interface LiteralForms {
+  /** _ba2b on base64 */
+  base64: boolean;
+  /** _bu on a str of code points below 256 (boards whose str is unicode) */
+  codePoints: boolean;
+}
+
 /**
- * The Python expression for a chunk of bytes, whichever is shorter: a bytes literal (best for text,
- * about 1 character per byte) or the board's decoder on base64 (4 per 3 bytes; a literal needs 4 per
- * byte of binary). Both are ASCII without control characters.
+ * The longest piece of `data` from `from` whose Python expression takes at most `budget` bytes of
+ * UTF-8 (at least one byte of data), in whichever form carries most: a bytes literal (text: about
+ * 1 character a byte), a str of code points through _bu (binary: a byte above 0x7f is 2 bytes of
+ * UTF-8 there, 4 as \xNN in a literal; 1.7 a byte of random data against 2.9) or base64 through
+ * _ba2b (4 per 3 bytes). None holds a control character other than a tab, nor a line end.
  */
-export function chunkExpr(data: Uint8Array, enc: 'base64' | 'hex' | null): string {
-  const literal = pyBytes(data);
-  if (enc !== 'base64') return literal;
-  const b64 = `_ba2b(b'${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}')`;
-  return b64.length < literal.length ? b64 : literal;
+export function pieceExpr(data: Uint8Array, from: number, budget: number, forms: LiteralForms): { expr: string; end: number } {
+  // where the longest fit ends, and its bytes, for a form's wrapper and cost per byte
+  const fit = (wrap: number, cost: (i: number) => number): { end: number; size: number } => {
+    let size = wrap, end = from;
+    while (end < data.length && (end === from || size + cost(end) <= budget)) size += cost(end++);
+    return { end, size };
+  };
+  const bytes = (end: number) => Buffer.from(data.buffer, data.byteOffset + from, end - from);
+  const candidates: { end: number; size: number; expr: (end: number) => string }[] = [
+    { ...fit(3, (i) => BYTES_COST[data[i]]), expr: (end) => pyBytes(data.subarray(from, end)) },
+  ];
+  if (forms.codePoints) {
+    candidates.push({
+      ...fit(7, (i) => Buffer.byteLength(codePoint(data, i))),
+      expr: (end) => {
+        let text = '';
+        for (let i = from; i < end; i++) text += codePoint(data, i);
+        return `_bu('${text}')`;
+      },
+    });
+  }
+  if (forms.base64) {
+    const end = Math.min(data.length, from + Math.max(3, Math.floor((budget - 10) / 4) * 3));
+    candidates.push({ end, size: 10 + Math.ceil((end - from) / 3) * 4, expr: (e) => `_ba2b(b'${bytes(e).toString('base64')}')` });
+  }
+  const best = candidates.reduce((a, b) => (b.end > a.end || (b.end === a.end && b.size < a.size) ? b : a));
+  return { expr: best.expr(best.end), end: best.end };
+}
+
+/** Characters of each byte value in a bytes literal (see pyBytes). */
+const BYTES_COST = Uint8Array.from({ length: 256 }, (_, b) =>
+  b === 0x5c || b === 0x27 || b === 0x0a || b === 0x0d || b === 0x09 ? 2 : b < 0x20 || b >= 0x7f ? 4 : 1);
+
+/** Byte `i` as a character of a str literal: itself, an escape, or the code point of the same value. */
+function codePoint(data: Uint8Array, i: number): string {
+  const b = data[i];
+  if (b >= 0x80 || b === 0x09 || (b >= 0x20 && b < 0x7f && b !== 0x5c && b !== 0x27)) return String.fromCharCode(b);
+  if (b === 0x5c || b === 0x27) return '\\' + String.fromCharCode(b);
+  if (b === 0x0a) return '\\n';
+  if (b === 0x0d) return '\\r';
+  // octal, as short as the next character allows (a digit after it would extend it)
+  const next = data[i + 1];
+  return '\\' + b.toString(8).padStart(next >= 0x30 && next <= 0x37 ? 3 : 1, '0');
+}
+
+/** The expression for a whole chunk of bytes, in the shortest form the board decodes. */
+export function chunkExpr(data: Uint8Array, enc: 'base64' | 'hex' | null, codePoints = false): string {
+  return pieceExpr(data, 0, Infinity, { base64: enc === 'base64', codePoints }).expr;
 }
 
 function normalizeDest(dest: string): string {

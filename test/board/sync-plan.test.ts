@@ -8,7 +8,7 @@ import {
   fnv1a32, ignoreMatcher, DEFAULT_IGNORE, scanHostFolder, planSync, HostFile,
 } from '../../src/board/sync-plan';
 import { agentPart } from '../../src/board/agent';
-import { chunkExpr } from '../../src/board/sync';
+import { chunkExpr, pieceExpr, type LiteralForms } from '../../src/board/sync';
 import { minify } from '../../src/board/python/minify';
 import { parsePython, toPython } from '../../src/board/python/literal';
 import { loadWasmPython, WasmPython } from './python/wasm-python';
@@ -267,6 +267,42 @@ describe('a whole sync against the real interpreter (WebAssembly MicroPython)', 
       }
     }
   };
+
+  test('file data in a request: every form gives the bytes back, each piece within its budget', { timeout: 60000 }, () => {
+    let x = 0x2545f491;
+    const random = Buffer.from(Array.from({ length: 1500 }, () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x >>> 24; }));
+    const every = Buffer.from(Array.from({ length: 512 }, (_, i) => i & 255));
+    // controls before octal digits, quotes, backslashes, line ends and tabs
+    const tricky = Buffer.from([0x01, 0x31, 0x00, 0x37, 0x08, 0x38, 0x1f, 0x30, 0x7f, 0x36, 0x27, 0x5c, 0x0a, 0x0d, 0x09, 0x00]);
+    const text = Buffer.from('def f(x):\n    return "it\'s" + x  # ü\n'.repeat(20));
+    assert.equal(mp.run("print(_bu is not None)").trim(), 'True');
+    // this port decodes hex natively (sync.py picks that); the base64 form needs a2b_base64
+    mp.run('_ba2b0 = _ba2b\n_ba2b = __import__("binascii").a2b_base64');
+    const back = (expr: string) => parsePython(mp.run(`print(repr(bytes(${expr})))`).trim()) as Buffer;
+    for (const forms of [{ base64: false, codePoints: false }, { base64: true, codePoints: false }, { base64: false, codePoints: true }, { base64: true, codePoints: true }] as LiteralForms[]) {
+      for (const data of [random, every, tricky, text]) {
+        for (const budget of [24, 100, 475]) {
+          const parts: Buffer[] = [];
+          for (let i = 0; i < data.length;) {
+            const { expr, end } = pieceExpr(data, i, budget, forms);
+            assert.ok(end > i);
+            assert.ok(Buffer.byteLength(expr) <= budget || end === i + 1, `${Buffer.byteLength(expr)} > ${budget}`);
+            assert.ok(!/[\x00-\x08\x0a-\x1f\x7f]/.test(expr), 'no control characters but tabs');
+            parts.push(back(expr));
+            i = end;
+          }
+          assert.ok(Buffer.concat(parts).equals(data), `${JSON.stringify(forms)} ${budget}`);
+        }
+      }
+    }
+    // random bytes: code points carry most (a byte above 0x7f is 2 bytes of UTF-8 there, 4 in a literal)
+    const size = (forms: LiteralForms, data: Buffer) => Buffer.byteLength(pieceExpr(data, 0, Infinity, forms).expr);
+    assert.ok(size({ base64: false, codePoints: true }, random) < 0.65 * size({ base64: false, codePoints: false }, random));
+    assert.match(pieceExpr(random, 0, Infinity, { base64: true, codePoints: true }).expr, /^_ba2b/);
+    // ASCII text: the literal, a character a byte and the shorter wrapper
+    assert.match(chunkExpr(Buffer.from('print("hi")  # a comment\n'.repeat(20)), null, true), /^b'/);
+    mp.run('_ba2b = _ba2b0');
+  });
 
   test('the first sync uploads everything, the second finds nothing to do, a change uploads one file', { timeout: 60000 }, async () => {
     mp.run(`_bmk(['/dev0/stale'])\n_bw('/dev0/stale/x', b'x', 2)\n_bw('/dev0/old.py', b'o', 2)`);

@@ -37,6 +37,19 @@ if _benc is None:
         pass
 
 
+# file data as a str of code points below 256 where str is unicode (the literal below is one
+# character): a byte above 0x7f is then 2 bytes of UTF-8 in the request, 4 as \xNN in bytes
+_bu = None
+if len('é') == 1:
+    def _bu(s):
+        # one block of heap, filled in place (bytes(map(ord, s)) grows 16 bytes at a time, and on
+        # the micro:bit the holes it left failed the next request's parse)
+        b = bytearray(len(s))
+        i = 0
+        for c in s:
+            b[i] = ord(c)
+            i += 1
+        return b
 _bf = None
 _bgc = __import__('gc').collect
 # bytes written since the last collect, and how many may go before the next: an eighth of what was
@@ -117,8 +130,8 @@ def _bhashes(root):
         _bgl = __import__('gc').mem_free() >> 3
     except Exception:
         pass
-    # ({path: FNV-1a 32}, [folders], how file data may come as text, whether as raw bytes): one
-    # call for the whole board folder
+    # ({path: FNV-1a 32}, [folders], how file data may come as text, whether as raw bytes, whether
+    # as code points): one call for the whole board folder
     fs = {}
     ds = []
     buf = bytearray(256)
@@ -135,7 +148,7 @@ def _bhashes(root):
         if root != '/':
             ds.append(root)
         walk(root)
-    return fs, ds, _benc, _bsi is not None
+    return fs, ds, _benc, _bsi is not None, _bu is not None
 
 
 def _bmk(ps):

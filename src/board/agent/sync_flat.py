@@ -5,6 +5,19 @@ __import__('gc').collect()
 _benc = None
 _bf = None
 _bgc = __import__('gc').collect
+# file data as a str of code points below 256 where str is unicode (the literal below is one
+# character): a byte above 0x7f is then 2 bytes of UTF-8 in the request, 4 as \xNN in bytes
+_bu = None
+if len('é') == 1:
+    def _bu(s):
+        # one block of heap, filled in place (bytes(map(ord, s)) grows 16 bytes at a time, and on
+        # the micro:bit the holes it left failed the next request's parse)
+        b = bytearray(len(s))
+        i = 0
+        for c in s:
+            b[i] = ord(c)
+            i += 1
+        return b
 
 
 def _bw(p, d, a=0):
@@ -36,7 +49,7 @@ def _bhashes(root):
             h = _bfnv(buf, k, h)
         f.close()
         fs['/' + n] = h
-    return fs, [], None
+    return fs, [], None, False, _bu is not None
 
 
 def _brm(ps):
