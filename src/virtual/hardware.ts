@@ -144,6 +144,11 @@ export function createHardware(host: HardwareHost): HardwareBinding {
       }
       return Atomics.add(ctrl, CTRL.NEXT_IDENT, 1);
     },
+    /** a thread_new() whose thread was not forked after all */
+    thread_drop() {
+      Atomics.sub(ctrl, CTRL.THREADS, 1);
+      return 0;
+    },
     fork(ident: number, epitaph: string) {
       host.fork(ident, epitaph);
       return 0;

@@ -53,11 +53,15 @@ def start_new_thread(function, args, kwargs=None):
     tid = _b.thread_new()
     if not tid:
         raise OSError("can't create thread")
-    _b.pending[tid] = (function, tuple(args), kwargs or {})
     try:
+        _b.pending[tid] = (function, tuple(args), kwargs or {})
         _b.fork(tid, _b.epitaph(function, args))
+    except BaseException:
+        # not forked: it does not count against the board's threads
+        _b.thread_drop()
+        raise
     finally:
-        del _b.pending[tid]
+        _b.pending.pop(tid, None)
     return tid
 
 

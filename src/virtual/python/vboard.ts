@@ -26,6 +26,7 @@ lock_acquire = _vbhw.lock_acquire
 lock_release = _vbhw.lock_release
 lock_locked = _vbhw.lock_locked
 thread_new = _vbhw.thread_new
+thread_drop = _vbhw.thread_drop
 fork = _vbhw.fork
 reset = _vbhw.reset
 unique_id = _vbhw.unique_id
@@ -202,7 +203,8 @@ def epitaph(f, args):
     # (src/board/agent/threads.py). When the thread cannot start, its interpreter fails under it, or
     # an exception escapes it, that frame never comes and the host would wait for the thread
     # forever: the board sends this one in its place, the agent's own X frame, made by the agent's
-    # _bout at the fork, in the caller. '' for other threads.
+    # _bout (which writes through _bwr, str or bytes) at the fork, in the caller. '' for other
+    # threads. test/virtual/thread-crash.test.ts fails when the agent's names change.
     try:
         import __main__ as m
         if getattr(m, '_brun', None) is not f or not args:
@@ -214,7 +216,7 @@ def epitaph(f, args):
             m._bout('X', args[0], m._btb(RuntimeError(LOST)))
         finally:
             m._bwr = w
-        return ''.join(got)
+        return ''.join([x if isinstance(x, str) else x.decode() for x in got])
     except Exception:
         return ''
 
