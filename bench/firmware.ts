@@ -4,12 +4,16 @@
  *
  *  - task call: the median latency of a call through the Device API, against a plain raw-REPL
  *    exchange per call on the same board in the same run (what Belay does: `print(repr(f(args)))`)
- *  - sync (Pico): 20 files / ~98 KB, first run and unchanged re-run, against one raw exec per
- *    256-byte chunk (Belay's upload)
+ *  - sync: a folder of random binary files (the Pico: 20 files / 96 KB into /bench; the micro:bit,
+ *    flat, about 9 KB of free heap and a small filesystem: 6 files / 6 KB into /), first run and unchanged
+ *    re-run, against one raw exec per 256-byte chunk (Belay's upload) on the same board in the same
+ *    run, each starting from a board without those files
  *
- * The two call paths take turns on one board (a pty has one reader), the Device first. An emulated
+ * The two paths take turns on one board (a pty has one reader), the Device first. An emulated
  * board computes at a fraction of a real one's speed, so these figures rank the paths; they are not
- * a real board's. BENCH_FW_CALLS=N sets the calls per path (default 200).
+ * a real board's. BENCH_FW_CALLS=N sets the calls per path (default 200), BENCH_FW_SYNC_RUNS=N the
+ * sync/baseline pairs per board (default 1), BENCH_FW_ONLY=calls|sync one kind of figure,
+ * BENCH_FW_BOARDS=pico,microbit the boards.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,13 +22,20 @@ import { Device } from '../src/board/device';
 import { SerialLink } from '../src/board/link/serial';
 import { RawRepl } from '../src/board/raw-repl';
 import { pyBytes } from '../src/board/python/literal';
+import type { SyncResult } from '../src/board/types';
 import { BOARD_NAMES, firmwareAvailable, startFirmware, type FirmwareKind } from '../test/support/firmware';
 
 const CALLS = Number(process.env.BENCH_FW_CALLS || 200);
 const WARM_UP = 20;
 const TASK = 'def add(a, b):\n    return a + b\n';
-const SYNC_FILES = 20;
-const SYNC_FILE_BYTES = 4900;
+const SYNC_RUNS = Number(process.env.BENCH_FW_SYNC_RUNS || 1);
+
+/** What each board syncs: where to, and how much of it fits there. */
+const SYNC: Record<FirmwareKind, { files: number; bytes: number; dest: string; baseDir: string }> = {
+  pico: { files: 20, bytes: 4900, dest: '/bench', baseDir: '/belaybench' },
+  // a flat filesystem and about 9 KB of free heap: a small project's worth, into /
+  microbit: { files: 6, bytes: 1000, dest: '/', baseDir: '' },
+};
 
 interface Timing { median: number; p90: number; perSec: number }
 
@@ -121,26 +132,44 @@ async function callFigures(kind: FirmwareKind, port: string): Promise<void> {
   }
 }
 
-function makeFolder(): { dir: string; bytes: number } {
+function makeFolder(kind: FirmwareKind): { dir: string; bytes: number } {
+  const { files, bytes } = SYNC[kind];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-bench-fw-'));
-  let seed = 7;
-  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
-  for (let i = 0; i < SYNC_FILES; i++) {
-    const data = Buffer.alloc(SYNC_FILE_BYTES);
-    for (let j = 0; j < data.length; j++) data[j] = rand();
+  // xorshift32: every byte value alike (an LCG's low byte in doubles was three quarters zeros)
+  let x = 0x2545f491;
+  for (let i = 0; i < files; i++) {
+    const data = Buffer.alloc(bytes);
+    for (let j = 0; j < data.length; j++) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      data[j] = x >>> 24;
+    }
     fs.writeFileSync(path.join(dir, `f${i}.bin`), data);
   }
-  return { dir, bytes: SYNC_FILES * SYNC_FILE_BYTES };
+  return { dir, bytes: files * bytes };
+}
+
+/** Removes what a run left: the synced files and the baseline's (the flat micro:bit: every file). */
+async function clearBoard(kind: FirmwareKind, port: string): Promise<void> {
+  const { dest, baseDir } = SYNC[kind];
+  const base = await rawRepl(port, '');
+  try {
+    await exec(base.repl, kind === 'microbit'
+      ? 'import os\nfor n in os.listdir():\n    os.remove(n)'
+      : `import os\nfor d in (${JSON.stringify(dest)}, ${JSON.stringify(baseDir)}):\n    try:\n        for n in os.listdir(d):\n            os.remove(d + '/' + n)\n    except OSError:\n        pass`);
+  } finally {
+    await base.close();
+  }
 }
 
 /** Belay's upload: per file an open, one raw exec per 256-byte chunk (a bytes repr), a close. */
-async function chunkedUpload(port: string, folder: string): Promise<number> {
-  const base = await rawRepl(port, "import os\ntry:\n    os.mkdir('/belaybench')\nexcept OSError:\n    pass");
+async function chunkedUpload(kind: FirmwareKind, port: string, folder: string): Promise<number> {
+  const dir = SYNC[kind].baseDir;
+  const base = await rawRepl(port, dir ? `import os\ntry:\n    os.mkdir('${dir}')\nexcept OSError:\n    pass` : '');
   try {
     const t0 = Date.now();
     for (const name of fs.readdirSync(folder).sort()) {
       const data = fs.readFileSync(path.join(folder, name));
-      await exec(base.repl, `f = open('/belaybench/${name}', 'wb')`);
+      await exec(base.repl, `f = open('${dir ? `${dir}/` : ''}${name}', 'wb')`);
       for (let i = 0; i < data.length; i += 256) await exec(base.repl, `f.write(${pyBytes(data.subarray(i, i + 256))})`);
       await exec(base.repl, 'f.close()');
     }
@@ -151,25 +180,34 @@ async function chunkedUpload(port: string, folder: string): Promise<number> {
 }
 
 async function syncFigures(kind: FirmwareKind, port: string): Promise<void> {
-  const { dir, bytes } = makeFolder();
+  const { dir, bytes } = makeFolder(kind);
+  const { files, dest } = SYNC[kind];
   const kb = bytes / 1024;
+  const rate = (ms: number) => `${fmt(kb / (ms / 1000), 1)} KB/s`;
   try {
-    console.log(`\nsync of ${SYNC_FILES} files / ${kb.toFixed(0)} KB to the ${BOARD_NAMES[kind]}`);
-    const dev = new Device({ port, name: kind });
-    try {
-      await dev.connect();
-      await dev.exec("import os\ntry:\n    os.mkdir('/bench')\nexcept OSError:\n    pass");
-      const first = await dev.sync({ source: dir, dest: '/bench', minify: false });
-      const again = await dev.sync({ source: dir, dest: '/bench', minify: false });
-      console.log(`  first run        ${fmt(first.ms, 0)} ms  ${fmt(kb / (first.ms / 1000), 1)} KB/s  (${first.uploaded.length} files uploaded)`);
-      console.log(`  unchanged re-run ${fmt(again.ms, 0)} ms  (${again.unchanged.length} unchanged)`);
-    } catch (err) {
-      console.log(`  Device API: failed: ${(err as Error).message.split('\n')[0]}`);
-    } finally {
-      await dev.close().catch(() => undefined);
+    console.log(`\nsync of ${files} files / ${kb.toFixed(0)} KB of random bytes to ${dest} on the ${BOARD_NAMES[kind]}`);
+    for (let run = 1; run <= SYNC_RUNS; run++) {
+      if (SYNC_RUNS > 1) console.log(`  run ${run} of ${SYNC_RUNS}`);
+      await clearBoard(kind, port);
+      let first: SyncResult | undefined;
+      const dev = new Device({ port, name: kind });
+      try {
+        await dev.connect();
+        if (dest !== '/') await dev.exec(`import os\ntry:\n    os.mkdir('${dest}')\nexcept OSError:\n    pass`);
+        first = await dev.sync({ source: dir, dest, minify: false });
+        const again = await dev.sync({ source: dir, dest, minify: false });
+        console.log(`  first run                          ${fmt(first.ms, 0)} ms  ${rate(first.ms)}  (${first.uploaded.length} files uploaded)`);
+        console.log(`  unchanged re-run                   ${fmt(again.ms, 0)} ms  (${again.unchanged.length} unchanged)`);
+      } catch (err) {
+        console.log(`  Device API: failed: ${(err as Error).message.split('\n')[0]}`);
+      } finally {
+        await dev.close().catch(() => undefined);
+      }
+      await clearBoard(kind, port);
+      const ms = await chunkedUpload(kind, port, dir);
+      console.log(`  baseline: 256 bytes per round trip ${fmt(ms, 0)} ms  ${rate(ms)}`);
+      if (first) console.log(`  => first sync ${(ms / first.ms).toFixed(1)}x faster than the baseline`);
     }
-    const ms = await chunkedUpload(port, dir);
-    console.log(`  baseline: 256 bytes per round trip ${fmt(ms, 0)} ms  ${fmt(kb / (ms / 1000), 1)} KB/s`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -177,7 +215,9 @@ async function syncFigures(kind: FirmwareKind, port: string): Promise<void> {
 
 /** Prints the real-firmware figures, or one line per board saying why it was skipped. */
 export async function firmwareFigures(): Promise<void> {
-  for (const kind of ['pico', 'microbit'] as const) {
+  const only = process.env.BENCH_FW_ONLY;
+  const boards = (process.env.BENCH_FW_BOARDS || 'pico,microbit').split(',') as FirmwareKind[];
+  for (const kind of (['pico', 'microbit'] as const).filter((k) => boards.includes(k))) {
     const reason = firmwareAvailable(kind);
     if (reason) {
       console.log(`\n(${BOARD_NAMES[kind]} figures skipped: ${reason})`);
@@ -185,8 +225,8 @@ export async function firmwareFigures(): Promise<void> {
     }
     const board = await startFirmware(kind);
     try {
-      await callFigures(kind, board.port);
-      if (kind === 'pico') await syncFigures(kind, board.port);
+      if (only !== 'sync') await callFigures(kind, board.port);
+      if (only !== 'calls') await syncFigures(kind, board.port);
     } finally {
       await board.stop();
     }
