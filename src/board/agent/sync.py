@@ -9,13 +9,15 @@ try:
     _bsi = __import__('sys').stdin.buffer.readinto
 except Exception:
     pass
-# and unescaped in place by viper where the port compiles it (three bytes.replace passes cost an
-# emulated Pico 5 ms a 5 KB piece, more than its flash write); exec, so that this file compiles on
+# and unescaped in place by viper where the port compiles it and the heap is roomy (three
+# bytes.replace passes cost an emulated Pico 5 ms a 5 KB piece, more than its flash write; the
+# native code stays resident, half a KB an ESP8266 keeps); exec, so that this file compiles on
 # ports without a native emitter
 _bun = None
 try:
-    exec('@micropython.viper\ndef _bun(b,n:int)->int:\n p=ptr8(b);i=0;j=0\n while i<n:\n  c=p[i]\n'
-         '  if c==16:\n   i+=1;c=p[i];c=16 if c==32 else c-32\n  p[j]=c;i+=1;j+=1\n return j')
+    if __import__('gc').mem_free() > 65536:
+        exec('@micropython.viper\ndef _bun(b,n:int)->int:\n p=ptr8(b);i=0;j=0\n while i<n:\n  c=p[i]\n'
+             '  if c==16:\n   i+=1;c=p[i];c=16 if c==32 else c-32\n  p[j]=c;i+=1;j+=1\n return j')
 except Exception:
     pass
 try:
@@ -38,9 +40,10 @@ if _benc is None:
 
 
 # file data as a str of code points below 256 where str is unicode (the literal below is one
-# character): a byte above 0x7f is then 2 bytes of UTF-8 in the request, 4 as \xNN in bytes
+# character) and base64 is not native: a byte above 0x7f is then 2 bytes of UTF-8 in the request,
+# 4 as \xNN in bytes
 _bu = None
-if len('é') == 1:
+if _benc != 'base64' and len('é') == 1:
     def _bu(s):
         # one block of heap, filled in place (bytes(map(ord, s)) grows 16 bytes at a time, and on
         # the micro:bit the holes it left failed the next request's parse)
