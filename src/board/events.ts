@@ -10,12 +10,19 @@
  *     onEvent: (e) => console.log(e.value, e.time), onError: (err) => console.error(err),
  *   });
  *
- * Frames: V<source id> (value, topic, ticks_ms, dropped) for an event, V<source id> (type,
- * message, traceback) for an error in a callback. The board's ticks_ms are turned into host time by
- * a clock estimate (BoardClock) made on connect and narrowed by every event and a probe now and then.
+ * Frames: V<source id> (value, topic, ticks_ms, dropped) for an event, V<source id> (ticks_ms,
+ * (type, message, traceback)) for an error in a callback. The board's ticks_ms are turned into host
+ * time by a clock estimate (BoardClock) made on connect and narrowed by every event and a probe now
+ * and then.
+ *
+ * A callback's error is caught on the board by a wrapper around it, so it reaches its source even
+ * while another node's call runs (the firmware would print it into that call's output): before the
+ * code goes to the board, wrapHandlers() hands what it gives to `.irq(...)`, `callback=`,
+ * `handler=` and `schedule(...)` to the agent's _bvw.
  */
 import type { BoardContext, BoardExtension } from './device';
 import { parsePython, toPython } from './python/literal';
+import { tokenize, type Token } from './python/tokens';
 import { cleanTraceback } from './session';
 import { BoardError, describeBoard, type BoardInfo, type CallOptions } from './types';
 import type { Frame } from './wire';
@@ -47,7 +54,7 @@ export interface ExtensibleDevice {
   readonly queueLength: number;
   extend(key: string, x: BoardExtension): Promise<void>;
   withBoard<T>(fn: (ctx: BoardContext) => Promise<T>, opts?: CallOptions): Promise<T>;
-  /** what the board printed outside any call: where the firmware reports a pin IRQ handler's error */
+  /** what the board printed outside any call: where the firmware reports an unwrapped handler's error */
   on?(event: 'output', fn: (text: string) => void): unknown;
 }
 
@@ -78,6 +85,74 @@ const BATCH = 64;
 const ERROR_EVERY_MS = 1000;
 /** How fast two crystals may drift apart, for how much an old clock bound loosens (per ms). */
 const DRIFT = 500e-6;
+
+const NOT_CODE = new Set<Token['kind']>(['ws', 'comment', 'newline', 'cont']);
+/** Names before a '(' that make it no call (or a definition, whose defaults are not handlers). */
+const NOT_CALLS = new Set(['and', 'as', 'assert', 'await', 'def', 'class', 'del', 'elif', 'else', 'except', 'for', 'from',
+  'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'raise', 'return', 'while', 'with', 'yield']);
+const HANDLER_KEYWORDS = new Set(['callback', 'handler']);
+
+/**
+ * The node's code with every handler it registers handed to `_bvw(...)` first: the first positional
+ * argument of a `.irq(...)` or `schedule(...)` call, and any call's `callback=` or `handler=`
+ * keyword (Pin.irq, Timer and Timer.init, rp2's StateMachine.irq, micropython.schedule). Nothing
+ * else changes, not even a line break, so the board's tracebacks keep the node's own lines. A
+ * handler registered out of sight (by a module the code imports) is not wrapped: its error is what
+ * the firmware prints, which reaches the source only while the board is idle.
+ */
+export function wrapHandlers(code: string): string {
+  const t = tokenize(code);
+  const before = new Map<number, string>();
+  const after = new Map<number, string>();
+  const code_ = (i: number) => !NOT_CODE.has(t[i].kind);
+  const prev = (i: number) => { for (let j = i - 1; j >= 0; j--) if (code_(j)) return j; return -1; };
+  const next = (i: number) => { for (let j = i + 1; j < t.length; j++) if (code_(j)) return j; return t.length; };
+  const wrap = (from: number, to: number) => {
+    before.set(from, (before.get(from) ?? '') + '_bvw(');
+    after.set(to, `)${after.get(to) ?? ''}`);
+  };
+  for (let i = 0; i < t.length; i++) {
+    if (t[i].text !== '(') continue;
+    const p = prev(i);
+    const callee = p >= 0 ? t[p] : undefined;
+    if (!callee || !(callee.kind === 'name' || callee.kind === 'close') || NOT_CALLS.has(callee.text)) continue;
+    if (callee.kind === 'name' && t[prev(p)]?.text === 'def') continue;
+    const pp = prev(p);
+    const positional = callee.text === 'schedule' || (callee.text === 'irq' && pp >= 0 && t[pp].text === '.');
+    // the arguments, split at the commas of this call (a lambda's parameters hold commas of its own)
+    const args: [number, number][] = [];
+    let depth = 0, lambdas = 0, start = -1, last = -1, end = -1;
+    for (let j = i + 1; j < t.length; j++) {
+      const k = t[j];
+      if (!code_(j)) continue;
+      if (depth === 0 && (k.text === ')' || (k.text === ',' && lambdas === 0))) {
+        if (start >= 0) args.push([start, last]);
+        start = -1;
+        if (k.text === ')') { end = j; break; }
+        continue;
+      }
+      if (k.kind === 'open') depth++;
+      else if (k.kind === 'close') depth--;
+      else if (depth === 0 && k.text === 'lambda') lambdas++;
+      else if (depth === 0 && k.text === ':' && lambdas > 0 && t[j + 1]?.text !== '=') lambdas--;
+      if (start < 0) start = j;
+      last = j;
+    }
+    if (end < 0) continue;
+    let n = 0;
+    for (const [a, b] of args) {
+      if (t[a].text === '*') { n++; continue; }
+      const eq = next(a);
+      if (t[a].kind === 'name' && eq <= b && t[eq].text === '=' && t[eq + 1]?.text !== '=') {
+        if (HANDLER_KEYWORDS.has(t[a].text) && next(eq) <= b) wrap(next(eq), b);
+        continue;
+      }
+      if (positional && n === 0) wrap(a, b);
+      n++;
+    }
+  }
+  return t.map((k, i) => `${before.get(i) ?? ''}${k.text}${after.get(i) ?? ''}`).join('');
+}
 
 /**
  * Board ticks → host time. The offset (host ms − board ms) lies between bounds: a probe that asked
@@ -202,9 +277,9 @@ export class BoardEvents implements BoardExtension {
   private printed = '';
 
   /**
-   * A pin IRQ handler is the firmware's to call (the handler cannot be wrapped: Pin objects are
-   * native), so its error is what the firmware prints, outside any call when the board was idle:
-   * a traceback naming a source's file is that source's error.
+   * A handler that wrapHandlers() did not see (registered by a module the code imports) is the
+   * firmware's to call, so its error is what the firmware prints, outside any call when the board
+   * was idle: a traceback naming a source's file is that source's error.
    */
   private onOutput(text: string): void {
     this.printed = (this.printed + text).slice(-8192);
@@ -323,9 +398,11 @@ export class BoardEvents implements BoardExtension {
       return;
     }
     if (!Array.isArray(v)) return;
-    if (v.length === 3) {
-      const [type, message, tb] = v as [string, string, string];
-      this.reportError(s, new BoardError(this.device.label, type, message, cleanTraceback(tb, s.file)));
+    if (v.length === 2) {
+      const [ticks, [type, message, tb]] = v as [number, [string, string, string]];
+      const err = new BoardError(this.device.label, type, message, cleanTraceback(tb, s.file));
+      // dated by the board: how often an error repeats is the board's, whatever the link delays
+      this.reportError(s, err, this.clock.event(Number(ticks), arrived));
       return;
     }
     const [value, topic, ticks, dropped] = v as [unknown, string | null, number, number];
@@ -374,7 +451,7 @@ export class BoardEvents implements BoardExtension {
   private async register(ctx: BoardContext, s: Source): Promise<void> {
     if (this.unsupported) throw this.unsupported;
     this.check(ctx.info);
-    const r = await ctx.expr(`_bvdef(${s.id},${toPython(s.code)},${toPython(s.file)})`);
+    const r = await ctx.expr(`_bvdef(${s.id},${toPython(wrapHandlers(s.code))},${toPython(s.file)})`);
     if (Array.isArray(r)) {
       const [type, message, tb] = r as [string, string, string];
       const err = new BoardError(this.device.label, type, message, cleanTraceback(tb, s.file));
@@ -420,10 +497,9 @@ export class BoardEvents implements BoardExtension {
     this.probeTimer = undefined;
   }
 
-  /** Once per distinct error per second at most. */
-  private reportError(s: Source, err: BoardError): void {
+  /** Once per distinct error per second at most (`now`: when it happened, host ms). */
+  private reportError(s: Source, err: BoardError, now = Date.now()): void {
     const id = `${err.type}\n${err.pyMessage}\n${err.traceback}`;
-    const now = Date.now();
     const last = s.errors.get(id);
     if (last !== undefined && now - last < ERROR_EVERY_MS) return;
     s.errors.set(id, now);

@@ -1,14 +1,15 @@
 /**
  * Board events (src/board/events.ts + agent/events.py) on the Device API, against the virtual
  * board: pin IRQs driven from the host, timers, both at once while a task runs; a 1 kHz flood;
- * switching off, redefining and removing leave no handler on the board; errors in callbacks.
+ * switching off, redefining and removing leave no handler on the board; errors in callbacks (a pin
+ * IRQ handler's during another node's task too), once per distinct error per second.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Device } from '../../src/board/device';
-import { BoardEvents, type BoardEvent } from '../../src/board/events';
+import { BoardEvents, wrapHandlers, type BoardEvent } from '../../src/board/events';
 import { BoardError } from '../../src/board/types';
 import { defaultFsDir, getVirtualBoard, parseVirtualPort } from '../../src/virtual';
 import '../../src/virtual/link';
@@ -236,6 +237,44 @@ test('switching off, redefining and removing leave no handler on the board', { t
   assert.ok(seen > 0);
 });
 
+/** A pin IRQ handler that fails on every edge, one way on odd edges and another on even ones. */
+const RAISING = `
+out = Pin(14, Pin.OUT, value=0)
+n = [0]
+def edge(p):
+    n[0] += 1
+    if n[0] % 2:
+        raise ValueError('odd edge')
+    emit(n[0])
+    [][n[0]]
+out.irq(edge, Pin.IRQ_RISING | Pin.IRQ_FALLING)
+`;
+const BURSTS = 'def bursts(k, gap):\n    p = Pin(14)\n    for r in range(2):\n        if r:\n            time.sleep_ms(gap)\n        for i in range(k):\n            p.toggle()\n            time.sleep_ms(1)\n    print("bursts done")\n    return k\n';
+
+/**
+ * Another node's task toggles GPIO14 in two bursts of 10 edges, 1.1 s of board time apart, while the
+ * source's IRQ handler raises on every edge: the errors reach the source (node-relative lines), none
+ * is in the task's output, and each of the two distinct errors is told once per burst (the board's
+ * clock dates them, so the link's delays cannot make it twice or once).
+ */
+async function handlerErrorsDuringTask(d: Device, events: BoardEvents, file: string): Promise<void> {
+  await d.define('bursts', BURSTS);
+  const sink = new Sink();
+  await events.define('raising', RAISING, sink.handlers, file);
+  assert.deepEqual(await d.call('bursts', [10, 1100]), { value: 10, stdout: 'bursts done\n' }, 'the task\'s output holds none of the handler\'s errors');
+  await sink.waitFor('the 10 even edges\' events', () => sink.events.length >= 10);
+  // every frame the board wrote before this answer has been read
+  await d.exec('None');
+  await events.remove('raising');
+  assert.deepEqual(sink.events.map((e) => e.value), [2, 4, 6, 8, 10, 12, 14, 16, 18, 20], 'the handler ran on every edge, errors and all');
+  assert.deepEqual(sink.errors.map((e) => e.type), ['ValueError', 'IndexError', 'ValueError', 'IndexError'], 'each distinct error once per burst');
+  const [odd, even] = sink.errors;
+  assert.equal(odd.pyMessage, 'odd edge');
+  assert.match(odd.traceback, new RegExp(`File "${file}", line 7, in edge`));
+  assert.match(even.traceback, new RegExp(`File "${file}", line 9, in edge`));
+  for (const e of sink.errors) assert.doesNotMatch(e.traceback, /belay-|_bv|_vboard/);
+}
+
 test('an error in a callback reaches the source with node-relative lines, once per second', { timeout: 30000 }, async () => {
   const { d, name } = board('err');
   await d.connect();
@@ -244,19 +283,23 @@ test('an error in a callback reaches the source with node-relative lines, once p
   await events.define('bad', 'x = 1\ndef tick(t):\n    emit(1)\n    return 1 // 0\nTimer(period=10, callback=tick)\n', sink.handlers, 'bad node');
   await sink.waitFor('30 events', () => sink.events.length >= 30);
   await events.remove('bad');
-  assert.equal(sink.errors.length, 1, `one report per second, got ${sink.errors.length} in ${sink.events.length * 10} ms`);
+  assert.equal(sink.errors.length, 1, `one report per second of board time, got ${sink.errors.length} in ${sink.events.length * 10} ms`);
   const e = sink.errors[0];
   assert.equal(e.type, 'ZeroDivisionError');
   assert.match(e.traceback, /File "bad node", line 4, in tick/);
   assert.doesNotMatch(e.traceback, /belay-|_bv/);
 
-  // a pin IRQ handler is the firmware's to call: its error is what the board prints, named by file
+  // a pin IRQ handler's error while another node's task runs
+  await handlerErrorsDuringTask(d, events, 'irq node');
+
+  // a handler out of the code's sight (a module's, here one reached by getattr) is the firmware's
+  // to call: its error is what the board prints while idle, named by file
   const irq = new Sink();
-  await events.define('irq', 'p = Pin(14, Pin.IN, Pin.PULL_UP)\ndef h(p):\n    emit(p.value())\n    [][1]\np.irq(h, Pin.IRQ_FALLING)\n', irq.handlers, 'irq node');
-  getVirtualBoard(name).pins.drive(14, 0);
+  await events.define('irq', 'p = Pin(15, Pin.IN, Pin.PULL_UP)\ndef h(p):\n    emit(p.value())\n    [][1]\ngetattr(p, "irq")(h, Pin.IRQ_FALLING)\n', irq.handlers, 'hidden node');
+  getVirtualBoard(name).pins.drive(15, 0);
   await irq.waitFor('the IRQ handler\'s error', () => irq.errors.length > 0);
   assert.equal(irq.errors[0].type, 'IndexError');
-  assert.match(irq.errors[0].traceback, /File "irq node", line 4, in h/);
+  assert.match(irq.errors[0].traceback, /File "hidden node", line 4, in h/);
   assert.doesNotMatch(irq.errors[0].traceback, /_vboard/);
   await events.remove('irq');
 
@@ -266,6 +309,41 @@ test('an error in a callback reaches the source with node-relative lines, once p
   assert.equal(sink2.errors[0]?.type, 'NameError');
   assert.match(sink2.errors[0].traceback, /File "bad2", line 2/);
   assert.deepEqual((await events.boardState())[0], []);
+});
+
+test('wrapHandlers: what the code gives .irq(), callback=, handler= and schedule() goes through _bvw, lines kept', () => {
+  const code = [
+    'b = Pin(14, Pin.IN)',
+    'b.irq(lambda p: emit(p.value(), "x"), Pin.IRQ_FALLING)',
+    'b.irq(trigger=Pin.IRQ_RISING, handler=h)',
+    'b.irq()',
+    'Timer(period=10, callback=lambda t, k=1: emit(k))',
+    't.init(mode=Timer.PERIODIC, callback = cb ,period=3)',
+    'micropython.schedule(f, None)',
+    'sm.irq(',
+    '    h,  # the handler',
+    '    hard=True)',
+    'def g(callback=None):',
+    '    if (callback):',
+    '        q.irq(*a)',
+    'print("p.irq(h)", x == (callback), d[0](1, callback))',
+  ].join('\n');
+  assert.equal(wrapHandlers(code), [
+    'b = Pin(14, Pin.IN)',
+    'b.irq(_bvw(lambda p: emit(p.value(), "x")), Pin.IRQ_FALLING)',
+    'b.irq(trigger=Pin.IRQ_RISING, handler=_bvw(h))',
+    'b.irq()',
+    'Timer(period=10, callback=_bvw(lambda t, k=1: emit(k)))',
+    't.init(mode=Timer.PERIODIC, callback = _bvw(cb) ,period=3)',
+    'micropython.schedule(_bvw(f), None)',
+    'sm.irq(',
+    '    _bvw(h),  # the handler',
+    '    hard=True)',
+    'def g(callback=None):',
+    '    if (callback):',
+    '        q.irq(*a)',
+    'print("p.irq(h)", x == (callback), d[0](1, callback))',
+  ].join('\n'));
 });
 
 test('events come back after a reconnect; a board with one raw exec per call says it cannot', { timeout: 60000 }, async () => {
@@ -332,7 +410,7 @@ Timer(period=50, callback=tick)
 
 const noPico = firmwareAvailable('pico');
 
-test('emulated Pico: hard pin IRQs and a timer while a task runs; a 1 kHz timer; removal leaves no handler', { skip: noPico, timeout: 180000 }, async () => {
+test('emulated Pico: hard pin IRQs and a timer while a task runs; a handler\'s errors during a task; a 1 kHz timer; removal leaves no handler', { skip: noPico, timeout: 180000 }, async () => {
   const pico = await startFirmware('pico');
   const d = new Device({ port: pico.port, timeout: 30 });
   devices.push(d);
@@ -374,6 +452,9 @@ Timer(period=10, callback=tick)
 
     // a thread on the second core writes its frames while the first core writes the events'
     await threadBeside(d, events);
+
+    // a pin IRQ handler's errors while another node's task runs
+    await handlerErrorsDuringTask(d, events, 'pico irq node');
 
     const flood = new Sink();
     const lag = monitorEventLoopDelay({ resolution: 1 });

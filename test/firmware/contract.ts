@@ -2,7 +2,8 @@
  * The CONTRACT's node behaviours on real MicroPython firmware, through the real Node-RED runtime:
  * exec, task (generators too), errors at a real Catch node with node-relative lines, a timeout and
  * the board working afterwards, threads where the board has _thread (a clear error where it has
- * not), and sync. Each test file calls boardContract() for one emulated board, which it starts once.
+ * not), sync, and where the board has them, board events (a pin IRQ handler's errors during a task).
+ * Each test file calls boardContract() for one emulated board, which it starts once.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -28,6 +29,8 @@ export interface BoardTraits {
   sync?: boolean;
   /** the board has machine.RTC: connect sets it from the host's clock */
   rtc?: boolean;
+  /** the board runs the agent's loop and has Pin.irq: a belay-event node's pin IRQ handler runs there */
+  events?: boolean;
 }
 
 /** An emulated board to start, or a port that is there already (a virtual board with a profile). */
@@ -40,6 +43,10 @@ const task = (id: string, code: string, wires = [['out']]) => ({ id, z, type: 'b
 const thread = (id: string, code: string, wires: string[][], name = '') => ({ id, z, type: 'belay-thread', device: 'dev', name, code, autostart: false, timeout: '', wires });
 const syncNode = (id: string, source: string) => ({ id, z, type: 'belay-sync', device: 'dev', name: '', source, dest: '/', keep: '', ignore: '', minify: true, onConnect: false, timeout: '', wires: [['out']] });
 
+// a pin IRQ handler that raises on every edge of GPIO14 (one error on odd edges, another on even
+// ones), and a task that toggles the pin in two bursts of k edges, gap ms apart
+const EDGES = "out = Pin(14, Pin.OUT, value=0)\nn = [0]\ndef edge(p):\n    n[0] += 1\n    if n[0] % 2:\n        raise ValueError('odd edge')\n    [][n[0]]\nout.irq(edge, Pin.IRQ_RISING | Pin.IRQ_FALLING)\n";
+const BURSTS = 'def bursts(k, gap):\n    p = Pin(14)\n    for r in range(2):\n        if r:\n            time.sleep_ms(gap)\n        for i in range(k):\n            p.toggle()\n            time.sleep_ms(1)\n    print("bursts done")\n    return k';
 const TICKER = "import time\n\ndef ticker(n):\n    for i in range(n):\n        print('tick', i)\n        yield i\n        time.sleep(0.05)";
 const FOREVER = 'import time\n\ndef forever():\n    global ticks\n    ticks = 0\n    while True:\n        ticks += 1\n        yield ticks\n        time.sleep(0.05)';
 
@@ -112,6 +119,10 @@ export function boardContract(source: BoardSource, traits: BoardTraits): void {
       thread('ticker', TICKER, [['yields'], ['prints']], 'my ticker'),
       // only where it can run: on a 16 KB board every definition takes from what sync needs
       ...(traits.threads ? [thread('forever', FOREVER, [['forever-out'], []])] : []),
+      ...(traits.events ? [
+        { id: 'edges', z, type: 'belay-event', device: 'dev', name: 'edge events', code: EDGES, timeout: '', wires: [[]] },
+        task('bursts', BURSTS),
+      ] : []),
       syncNode('sync', 'flat'),
       syncNode('sync-deep', 'deep'),
       { id: 'join', z, type: 'join', name: '', mode: 'auto', build: 'object', property: 'payload', propertyType: 'msg', key: 'topic', joiner: '\\n', joinerType: 'str', accumulate: false, timeout: '', count: '', reduceRight: false, reduceExp: '', reduceInit: '', reduceInitType: '', reduceFixup: '', wires: [['joined']] },
@@ -247,6 +258,29 @@ export function boardContract(source: BoardSource, traits: BoardTraits): void {
       assert.match(err.error.message, new RegExp(LABEL));
       assert.match(err.error.message, /_thread/);
       assert.equal((await run({ code: '1 + 1' })).payload, 2, 'the board works on');
+    });
+  }
+
+  if (traits.events) {
+    test('event: a pin IRQ handler that raises while another node\'s task runs reaches Catch from the event node, not the task\'s msg.stdout; once per distinct error per second', T, async () => {
+      const caught: Msg[] = [];
+      const onCaught = (m: Msg) => { if (m.error?.source?.id === 'edges') caught.push(m); };
+      node('caught').on('input', onCaught);
+      try {
+        // two bursts of 10 edges, 1.1 s of board time apart
+        const r = await run({ payload: [10, 1100] }, 'bursts');
+        assert.equal(r.payload, 10);
+        assert.equal(r.stdout.replace(/\r\n/g, '\n'), 'bursts done\n', 'the task\'s output holds none of the handler\'s errors');
+        // every frame the board wrote before this answer has been read
+        await run({ code: 'None' });
+      } finally {
+        node('caught').off('input', onCaught);
+      }
+      assert.deepEqual(caught.map((m) => m.error.code), ['ValueError', 'IndexError', 'ValueError', 'IndexError'], 'each distinct error once per burst');
+      assert.match(caught[0].error.message, /odd edge/);
+      assert.match(caught[0]._error.traceback, /File "edge events", line 6, in edge/, caught[0]._error.traceback);
+      assert.match(caught[1]._error.traceback, /File "edge events", line 7, in edge/, caught[1]._error.traceback);
+      for (const m of caught) assert.doesNotMatch(m._error.traceback, /belay-|_bv/);
     });
   }
 

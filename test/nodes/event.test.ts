@@ -1,8 +1,9 @@
 /**
  * belay-event through a real Node-RED runtime on the virtual board: a pin driven from the host and
  * a timer become messages (payload, topic, board_ms, time), msg.enable switches them off and on on
- * the board, a redeploy and a removal leave no handler there, a callback's error reaches Catch, and
- * a 1 kHz timer for 5 s with the event loop's lag.
+ * the board, a redeploy and a removal leave no handler there, a callback's error reaches Catch (a pin
+ * IRQ handler's during another node's task too, apart from the task's output), and a 1 kHz timer for
+ * 5 s with the event loop's lag.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -88,6 +89,37 @@ test('an error in a callback reaches Catch with the traceback in the node\'s lin
   await messageWhere('bad-out', () => ++ticks >= 40);
   node('caught').off('input', onCaught);
   assert.ok(caught.length <= 2, `at most one report per second, got ${caught.length}`);
+});
+
+test('a pin IRQ handler that raises while another node\'s task runs: its errors reach Catch from the event node, not the task\'s msg.stdout; once per distinct error per second', { timeout: 30000 }, async () => {
+  // the handler raises on every edge of GPIO14, one error on odd edges and another on even ones;
+  // the task toggles the pin in two bursts of 10 edges, 1.1 s of board time apart
+  const raising = event('raising', "out = Pin(14, Pin.OUT, value=0)\nn = [0]\ndef edge(p):\n    n[0] += 1\n    if n[0] % 2:\n        raise ValueError('odd edge')\n    [][n[0]]\nout.irq(edge, Pin.IRQ_RISING | Pin.IRQ_FALLING)\n", { name: 'raising events' });
+  const task = {
+    id: 'bursts', z, type: 'belay-task', device: 'dev', name: '', timeout: '', wires: [['bursts-out']],
+    code: 'def bursts(k, gap):\n    p = Pin(14)\n    for r in range(2):\n        if r:\n            time.sleep_ms(gap)\n        for i in range(k):\n            p.toggle()\n            time.sleep_ms(1)\n    print("bursts done")\n    return k\n',
+  };
+  await deploy([...flow([raising]).map((n) => (n.id === 'catch' ? { ...n, scope: ['raising', 'bursts'] } : n)), task, { ...sink('bursts-out'), z }]);
+  await connected('raising');
+  const caught: Msg[] = [];
+  const onCaught = (m: Msg) => caught.push(m);
+  node('caught').on('input', onCaught);
+  try {
+    const r = await roundTrip('bursts', 'bursts-out', { payload: [10, 1100] });
+    assert.equal(r.payload, 10);
+    assert.equal(r.stdout, 'bursts done\n', 'the task\'s output holds none of the handler\'s errors');
+    // every frame the board wrote before this answer has been read
+    await roundTrip('exec', 'exec-out', { code: 'None' });
+  } finally {
+    node('caught').off('input', onCaught);
+  }
+  assert.deepEqual(caught.map((m) => `${m.error.source.id} ${m.error.code}`), ['raising ValueError', 'raising IndexError', 'raising ValueError', 'raising IndexError'], 'each distinct error once per burst, from the event node');
+  assert.match(caught[0].error.message, /odd edge/);
+  assert.match(caught[0].error.stack, /File "raising events", line 6, in edge/);
+  assert.match(caught[1].error.stack, /File "raising events", line 7, in edge/);
+  for (const m of caught) assert.doesNotMatch(m.error.stack, /belay-|_bv|_vboard/);
+  await deploy(full());
+  await connected('ev');
 });
 
 test('msg.enable = false takes the handlers off the board, true puts them back', { timeout: 30000 }, async () => {

@@ -7,7 +7,10 @@
 # V<node> (value, topic, ticks_ms, dropped). A full ring drops its oldest entry and counts it for
 # that entry's node. Frames are never written inside another: _bout is wrapped with a busy flag,
 # and what arrives meanwhile waits in the ring until the frame is out. An error in a callback is
-# a V frame with a (type, message, traceback) body.
+# a V frame with a (ticks_ms, (type, message, traceback)) body. The host hands every callable
+# that the node's code gives to .irq(...), to a callback= or handler= keyword or to schedule(...)
+# to _bvw first (the firmware's own Pin cannot be wrapped: a subclass of it is no Pin to I2C or
+# PWM), so a handler's error is this node's frame, not a print into whatever call runs.
 import sys
 try:
     from time import ticks_ms as _bvms
@@ -17,6 +20,11 @@ try:
     from micropython import schedule as _bvsch
 except ImportError:
     _bvsch = None
+try:
+    # room for an error raised in a hard IRQ (the heap is locked there): without it any is a bare MemoryError
+    __import__('micropython').alloc_emergency_exception_buf(100)
+except Exception:
+    pass
 try:
     from machine import disable_irq as _bvdi, enable_irq as _bvei
 except ImportError:
@@ -49,7 +57,12 @@ _bvmade = {}
 _bvidl = []
 _bvbz = _bvpd = _bvrec = 0
 _bvxn = _bvxe = None
+_bvxm = 0
 _bvlost = 0
+# per node: the last error sent and its ticks (the same one again within a second is not sent)
+_bvel = {}
+# a handler's missing argument (schedule(f, None) passes None)
+_bvnil = object()
 
 
 def _bvinit(n):
@@ -65,14 +78,16 @@ def _bvinit(n):
 _bvinit(_BVN)
 
 
+try:
+    from time import ticks_add as _bvta
+    _bvper = _bvta(0, -1) + 1
+except ImportError:
+    _bvper = 1 << 29
+
+
 def _bvclk():
     # the board's ticks_ms now and the period it wraps at
-    try:
-        from time import ticks_add
-        p = ticks_add(0, -1) + 1
-    except ImportError:
-        p = 1 << 29
-    return (_bvms(), p)
+    return (_bvms(), _bvper)
 
 
 def _bvput(n, v, t):
@@ -151,8 +166,13 @@ def _bvflush():
             if _bvxe is not None:
                 n = _bvxn
                 e = _bvxe
+                m = _bvxm
                 _bvxe = None
-                fr.append(_bvframe(n, _btb(e)))
+                t = _btb(e)
+                l = _bvel.get(n)
+                if n in _bvon and (not l or l[0] != t or (m - l[1]) % _bvper >= 1000):
+                    _bvel[n] = (t, m)
+                    fr.append(_bvframe(n, '(%d, %s)' % (m, t)))
             while _bvc and len(fr) < 16:
                 s = _bvdi() if _bvdi else 0
                 j = _bvh
@@ -197,20 +217,22 @@ def _bout(k, i, s):
 
 def _bvfail(n, e):
     # one error waits at a time; more while it waits are counted, not kept (no allocation)
-    global _bvxn, _bvxe, _bvlost
+    global _bvxn, _bvxe, _bvxm, _bvlost
     if _bvxe is None:
         _bvxn = n
         _bvxe = e
+        _bvxm = _bvms()
         _bvkick()
     else:
         _bvlost += 1
 
 
 def _bvwrap(n, f):
-    # IRQ handlers and Timer callbacks take one argument; idle-time sources none
-    def w(a=None):
+    # IRQ handlers, Timer callbacks and scheduled functions take one argument, idle-time sources
+    # none (no *args: a tuple is an allocation, and this may run in a hard IRQ)
+    def w(a=_bvnil):
         try:
-            return f(a) if a is not None else f()
+            return f() if a is _bvnil else f(a)
         except Exception as e:
             _bvfail(n, e)
     return w
@@ -224,14 +246,11 @@ def _bvemit(n):
 
 class _BvMk:
     # stands in for Pin / Timer in a node's code: makes the real thing and remembers it for _bvoff
-    def __init__(self, c, n, cb):
+    def __init__(self, c, n):
         self._c = c
         self._n = n
-        self._cb = cb
 
     def __call__(self, *a, **k):
-        if self._cb and k.get('callback'):
-            k['callback'] = _bvwrap(self._n, k['callback'])
         o = self._c(*a, **k)
         if _bvrec == self._n:
             _bvmade[self._n].append(o)
@@ -290,10 +309,11 @@ def _bvdef(n, src, fn):
     env = {k: g[k] for k in g if k[:2] != '_b'}
     env['emit'] = _bvemit(n)
     env['idle'] = lambda f, period=10: _bvidle(n, f, period)
+    env['_bvw'] = lambda f: _bvwrap(n, f) if callable(f) else f
     for k in ('Pin', 'Timer'):
         c = g.get(k) or getattr(_bvmc, k, None)
         if c:
-            env[k] = _BvMk(c, n, k == 'Timer')
+            env[k] = _BvMk(c, n)
     if 'Timer' not in env:
         env['Timer'] = lambda *a, **k: _BvTimer(n, *a, **k)
     _bvdr[n] = _bvdr.get(n, 0)
@@ -314,6 +334,7 @@ def _bvdef(n, src, fn):
 def _bvoff(n):
     # node n's handlers go: IRQs set to None, timers deinit, idle sources dropped, its cleanup() run
     env = _bvon.pop(n, None)
+    _bvel.pop(n, None)
     for o in _bvmade.pop(n, ()):
         try:
             if hasattr(o, 'irq'):
