@@ -123,7 +123,12 @@ export class VirtualBoard extends EventEmitter {
       if ((prev === 1 || prev === 2) && this.main) {
         this.queue(data.subarray(from, i));
         from = i + 1;
+        // its place in the stream, should it turn out to be a REPL byte after all (repl-pump.ts)
+        const held = this.backlog.reduce((n, b) => n + b.length, 0);
+        Atomics.store(this.ctrl, CTRL.LATE_AT, (this.ring.produced + held) | 0);
         this.main.raiseKeyboardInterrupt(prev === 1);
+        Atomics.add(this.ctrl, CTRL.RAISED, 1);
+        Atomics.notify(this.ctrl, CTRL.RAISED);
       }
     }
     this.queue(data.subarray(from));

@@ -54,7 +54,8 @@ function startsWith(bytes: Uint8Array, head: Uint8Array): boolean {
  * The host can only tell a Ctrl-C from a REPL byte while code runs, so CTRL.EXEC is 1 around every call
  * into the port; the host swaps it to 2 when it turned a Ctrl-C into a KeyboardInterrupt instead of
  * queueing it. If that interrupt arrived after the code had finished, it is still pending here: it is
- * withdrawn and the Ctrl-C fed to the REPL as the byte it then was.
+ * withdrawn and the Ctrl-C fed to the REPL as the byte it then was, at its place in the stream
+ * (CTRL.LATE_AT): after the bytes the host wrote before it.
  */
 export class ReplPump {
   mode: ReplMode = 'friendly';
@@ -64,6 +65,8 @@ export class ReplPump {
   private lastGen = -1;
   /** a Ctrl-C arrived too late to interrupt anything: feed it to the REPL as a byte */
   private lateCtrlC = false;
+  /** where it goes in the stream */
+  private lateAt = 0;
   private readonly cp: boolean;
   /** CircuitPython waits at "Press any key to enter the REPL" */
   private waitKey = false;
@@ -91,10 +94,23 @@ export class ReplPump {
     }
     out.flush();
     for (;;) {
+      this.feedLateCtrlC();
       const b = this.d.ring.take();
       if (b >= 0) this.byte(b);
       else this.idle();
     }
+  }
+
+  /** Feeds a late Ctrl-C once every byte the host wrote before it has been taken. */
+  private feedLateCtrlC(): void {
+    if (!this.lateCtrlC || ((this.d.ring.consumed - this.lateAt) | 0) < 0) return;
+    this.lateCtrlC = false;
+    this.feed(3);
+  }
+
+  private late(): void {
+    this.lateCtrlC = true;
+    this.lateAt = Atomics.load(this.d.ctrl, CTRL.LATE_AT);
   }
 
   private idle(): void {
@@ -107,11 +123,8 @@ export class ReplPump {
       const ms = this.call(() => this.d.idlePoll());
       // -2: a Ctrl-C interrupted a callback while idle; it was a REPL byte, and timers are still due.
       nextTimer.set(ms >= 0 ? Date.now() + ms : ms === -2 ? Date.now() : Infinity);
-      if (ms === -2) this.lateCtrlC = true;
-      if (this.lateCtrlC) {
-        this.lateCtrlC = false;
-        this.feed(3);
-      }
+      if (ms === -2) this.late();
+      this.feedLateCtrlC();
       if (this.d.ring.available() > 0) return;
     }
     const until = nextTimer.get() - Date.now();
@@ -136,15 +149,20 @@ export class ReplPump {
   /** Runs fn with Ctrl-C armed; a Ctrl-C that came too late to interrupt becomes a REPL byte. */
   private call<T>(fn: () => T): T {
     const { ctrl } = this.d;
+    const raised = Atomics.load(ctrl, CTRL.RAISED);
     Atomics.store(ctrl, CTRL.EXEC, 1);
     let r: T;
     try {
       r = fn();
     } finally {
       const prev = Atomics.exchange(ctrl, CTRL.EXEC, 0);
-      if (prev === 2 && this.d.kbdPending()) {
-        this.d.clearKbd();
-        this.lateCtrlC = true;
+      if (prev === 2) {
+        // the host swapped EXEC for a Ctrl-C; let it finish raising before looking (microseconds)
+        for (let i = 0; i < 100 && Atomics.load(ctrl, CTRL.RAISED) === raised; i++) Atomics.wait(ctrl, CTRL.RAISED, raised, 10);
+        if (this.d.kbdPending()) {
+          this.d.clearKbd();
+          this.late();
+        }
       }
     }
     return r;
@@ -165,10 +183,7 @@ export class ReplPump {
       this.d.onSoftReset(this.mode);
     }
     out.flush();
-    if (this.lateCtrlC) {
-      this.lateCtrlC = false;
-      this.feed(3);
-    }
+    this.feedLateCtrlC();
   }
 
   /** CircuitPython: the byte that ends the wait is swallowed; Ctrl-D reloads instead. */

@@ -23,7 +23,18 @@ export const CTRL = {
   SLEEPERS: 6,
   /** threads started and not yet ended: start_new_thread counts up, the host down (see MAX_THREADS) */
   THREADS: 7,
-  SIZE: 8,
+  /**
+   * where in the stdin stream (a ring position) the last Ctrl-C the host turned into an interrupt
+   * stood: one that came too late to interrupt anything is fed to the REPL there, after the bytes
+   * written before it
+   */
+  LATE_AT: 8,
+  /**
+   * Ctrl-Cs the host has finished turning into an interrupt: between its swap of EXEC and the
+   * raise, the interpreter may end its call, and then waits for this to count up before it looks
+   */
+  RAISED: 9,
+  SIZE: 10,
 } as const;
 
 export const PIN_COUNT = 64;
@@ -128,6 +139,16 @@ export class ByteRing {
 
   available(): number {
     return (Atomics.load(this.idx, 0) - Atomics.load(this.idx, 1)) | 0;
+  }
+
+  /** Bytes put so far (a position in the stream; wraps as an int32). */
+  get produced(): number {
+    return Atomics.load(this.idx, 0);
+  }
+
+  /** Bytes taken so far (a position in the stream; wraps as an int32). */
+  get consumed(): number {
+    return Atomics.load(this.idx, 1);
   }
 
   /** Bytes the ring holds at most. */
