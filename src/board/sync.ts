@@ -23,8 +23,11 @@ interface BoardFiles {
 /** One piece of a file as raw bytes (escaped: see escapeRaw), flags as _bw takes them. */
 interface RawPiece { path: string; flags: number; bytes: Buffer }
 
-/** Raw pieces per request: at most this many bytes (one timeout covers them all) or pieces. */
-const RAW_BATCH_BYTES = 64 * 1024;
+/**
+ * Raw pieces per request: at most this many bytes or pieces. One 60 s timeout covers them all
+ * (a request's; the board's asks do not extend it): 16 KB of it still fits a 2400-baud UART.
+ */
+const RAW_BATCH_BYTES = 16 * 1024;
 const RAW_BATCH_PIECES = 32;
 
 function boardFiles(ctx: BoardContext, timeoutS: number): BoardFiles {
