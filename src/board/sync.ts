@@ -25,7 +25,7 @@ interface RawPiece { path: string; flags: number; bytes: Buffer }
 
 /**
  * Raw pieces per request: at most this many bytes or pieces. One 60 s timeout covers them all
- * (a request's; the board's asks do not extend it): 16 KB of it still fits a 2400-baud UART.
+ * (a request's; the board's asks do not extend it): 16 KB of it still fits a 4800-baud UART.
  */
 const RAW_BATCH_BYTES = 16 * 1024;
 const RAW_BATCH_PIECES = 32;
