@@ -104,9 +104,9 @@ export function wrapHandlers(code: string): string {
   const t = tokenize(code);
   const before = new Map<number, string>();
   const after = new Map<number, string>();
-  const code_ = (i: number) => !NOT_CODE.has(t[i].kind);
-  const prev = (i: number) => { for (let j = i - 1; j >= 0; j--) if (code_(j)) return j; return -1; };
-  const next = (i: number) => { for (let j = i + 1; j < t.length; j++) if (code_(j)) return j; return t.length; };
+  const isCode = (i: number) => !NOT_CODE.has(t[i].kind);
+  const prev = (i: number) => { for (let j = i - 1; j >= 0; j--) if (isCode(j)) return j; return -1; };
+  const next = (i: number) => { for (let j = i + 1; j < t.length; j++) if (isCode(j)) return j; return t.length; };
   const wrap = (from: number, to: number) => {
     before.set(from, (before.get(from) ?? '') + '_bvw(');
     after.set(to, `)${after.get(to) ?? ''}`);
@@ -124,7 +124,7 @@ export function wrapHandlers(code: string): string {
     let depth = 0, lambdas = 0, start = -1, last = -1, end = -1;
     for (let j = i + 1; j < t.length; j++) {
       const k = t[j];
-      if (!code_(j)) continue;
+      if (!isCode(j)) continue;
       if (depth === 0 && (k.text === ')' || (k.text === ',' && lambdas === 0))) {
         if (start >= 0) args.push([start, last]);
         start = -1;
