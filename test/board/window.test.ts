@@ -86,3 +86,18 @@ test('generators and exec calls in a burst stream to their own callers', { timeo
   got.forEach((bucket, n) => assert.deepEqual(bucket, Array.from({ length: n % 5 }, (_, i) => [n % 5, i])));
   assert.deepEqual((await Promise.all(execs)).map((r) => r.value), Array.from({ length: 50 }, (_, n) => n + 1));
 });
+
+test('long requests, keyword calls and text beyond ASCII in a burst: each call gets its own answer', { timeout: 60000 }, async () => {
+  const { d } = board('mixed');
+  await d.connect();
+  await d.define('m', 'def m(s, n=0):\n    print(len(s))\n    return [len(s), s[:2], n]\n');
+  // every tenth request is longer than a line the board reads a byte at a time (X and its length);
+  // every fourth has a keyword argument (a Python expression, not JSON): each of the four kinds
+  const arg = (n: number) => n % 10 === 0 ? `é…${'ü'.repeat(1500)}${n}` : `é${n}`;
+  const calls = Array.from({ length: 200 }, (_, n) => n % 4 === 0 ? d.call('m', [arg(n)], { n }) : d.call('m', [arg(n)]));
+  const out = await Promise.all(calls);
+  out.forEach((r, n) => {
+    const s = arg(n);
+    assert.deepEqual(r, { value: [s.length, s.slice(0, 2), n % 4 === 0 ? n : 0], stdout: `${s.length}\n` }, String(n));
+  });
+});

@@ -41,10 +41,11 @@ function picoWindow(): void {
     await d.define('k', 'import select, sys\nqueued = 0\nwaiting = select.poll()\nwaiting.register(sys.stdin, select.POLLIN)\n\n' +
       'def f(n, tag=""):\n    global queued\n    queued += len(waiting.poll(0))\n    if n % 37 == 13:\n        raise ValueError("bad %d" % n)\n' +
       '    print("n", n, tag)\n    return [n * 2, tag]\n');
-    // JSON calls, calls with a keyword argument (a Python expression), text beyond ASCII both ways
-    const tagOf = (n: number) => n % 5 === 0 ? 'kw' : n % 7 === 0 ? `é…${n}` : '';
+    // JSON calls, calls with a keyword argument (a Python expression), text beyond ASCII both ways,
+    // and a few of each longer than a line the board reads a byte at a time (X and its length)
+    const tagOf = (n: number) => n % 60 === 30 || n % 60 === 49 ? `ü${'é'.repeat(1200)}${n}` : n % 5 === 0 ? 'kw' : n % 7 === 0 ? `é…${n}` : '';
     const calls = Array.from({ length: 300 }, (_, n) => {
-      const call = n % 5 === 0 ? d.call('f', [n], { tag: 'kw' }) : n % 7 === 0 ? d.call('f', [n, tagOf(n)]) : d.call('f', [n]);
+      const call = n % 5 === 0 ? d.call('f', [n], { tag: tagOf(n) }) : tagOf(n) ? d.call('f', [n, tagOf(n)]) : d.call('f', [n]);
       return call.then((r) => r, (e: unknown) => e);
     });
     const out = await Promise.all(calls);
