@@ -205,6 +205,11 @@ def epitaph(f, args):
     # forever: the board sends this one in its place, the agent's own X frame, made by the agent's
     # _bout (which writes through _bwr, str or bytes) at the fork, in the caller. '' for other
     # threads. test/virtual/thread-crash.test.ts fails when the agent's names change.
+    # While _bwr is borrowed, no Timer or IRQ callback may run (poll() does nothing while _busy):
+    # what one wrote (an event frame) would land in this copy instead of going out.
+    global _busy
+    was = _busy
+    _busy = True
     try:
         import __main__ as m
         if getattr(m, '_brun', None) is not f or not args:
@@ -219,6 +224,8 @@ def epitaph(f, args):
         return ''.join([x if isinstance(x, str) else x.decode() for x in got])
     except Exception:
         return ''
+    finally:
+        _busy = was
 
 
 def droptb(e):
