@@ -9,6 +9,7 @@
  *  - real firmware (bench/firmware.ts): the emulated Pico and micro:bit, when ../shared/boards is there
  *  - calls in flight (bench/burst.ts): a burst with the window against one call at a time
  *  - soak (bench/soak.ts): 200,000 calls on one connection, the board's heap before and after
+ *  - long values (bench/long-values.ts): a 1 MB string into exec code and back, against the old paths
  * against the virtual board in-process and, when socat is installed, over a real pty.
  * The three call paths run side by side, taking turns a block of calls at a time.
  * BENCH_CALLS=N sets the number of calls (default 2000); BENCH_ONLY=inprocess|pty runs one half;
@@ -28,6 +29,7 @@ import { firmwareFigures } from './firmware';
 import { burstFigures } from './burst';
 import { soakFigures } from './soak';
 import { eventFigures } from './events';
+import { longValueFigures } from './long-values';
 
 const CALLS = Number(process.env.BENCH_CALLS || 2000);
 
@@ -249,6 +251,7 @@ async function main(): Promise<void> {
     if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'burst') await burstFigures();
     if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'soak') await soakFigures();
     if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'events') await eventFigures();
+    if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'long') await longValueFigures();
     if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'footprint') await (await import('./footprint.js')).footprintFigures();
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });

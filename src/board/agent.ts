@@ -6,11 +6,12 @@
  *   exec       three short helpers for one raw exec per call, where the loop cannot run
  *   threads    the first time a thread starts (needs core)
  *   fnv_viper / fnv, sync (sync_flat on a flat filesystem)   the first time a sync runs on a connection
+ *   long       the first time exec code holds a long string literal (needs core)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type AgentPart = 'info' | 'core' | 'exec' | 'threads' | 'fnv_viper' | 'fnv' | 'sync' | 'sync_flat' | 'events';
+export type AgentPart = 'info' | 'core' | 'exec' | 'threads' | 'fnv_viper' | 'fnv' | 'sync' | 'sync_flat' | 'events' | 'long';
 
 const cache = new Map<AgentPart, string>();
 

@@ -5,7 +5,7 @@ import { RawRepl, ProtocolError } from './raw-repl';
 import { agentPart, defaultStartup } from './agent';
 import { Session, withTimeout, type BoardCaps, type Reply } from './session';
 import { CallQueue, type Job } from './queue';
-import { hashKind, type Request } from './wire';
+import { BIG_STRING, hashKind, textOf, type Request } from './wire';
 import { toPython, parsePython } from './python/literal';
 import { runSync } from './sync';
 import { Definitions } from './definitions';
@@ -335,8 +335,9 @@ export class Device extends EventEmitter implements DeviceApi {
 
   private toResult(r: Reply, opts?: CallOptions): CallResult {
     if (r.kind === 'G') return { value: r.values, stdout: r.stdout, generator: true, count: r.count };
-    const result: CallResult = { value: resultValue(r.body), stdout: r.stdout };
-    if (opts?.repr) result.repr = r.body;
+    const value = r.kind === 'S' ? textOf(r.body) : resultValue(r.body);
+    const result: CallResult = { value, stdout: r.stdout };
+    if (opts?.repr) result.repr = r.kind === 'S' ? toPython(value) : r.body;
     return result;
   }
 
@@ -344,16 +345,26 @@ export class Device extends EventEmitter implements DeviceApi {
 
   exec(code: string, opts?: CallOptions): Promise<CallResult> {
     const t = this.timeoutOf(opts);
-    return this.enqueueCall(async () => this.toResult(await this.run({ op: 'eval', src: code, file: opts?.file ?? 'exec' }, t, opts?.onValue), opts), opts);
+    const run = async () => this.toResult(await this.run({ op: 'eval', src: code, file: opts?.file ?? 'exec' }, t, opts?.onValue), opts);
+    // The first code with a long string literal leaves agent/long.py on the board (alone: the part
+    // goes first); from then on such literals go apart from the code and long results as text.
+    if (code.length > BIG_STRING && !this.session?.has('long')) {
+      return this.enqueueCall(async () => {
+        const s = this.session;
+        if (s && s.mode === 'loop') await s.ensure('long');
+        return run();
+      }, opts, true);
+    }
+    return this.enqueueCall(run, opts);
   }
 
   /**
    * A call through the queue: pipelined, unless it has an abort signal; then it runs alone, and an
    * abort takes it out of the queue or interrupts it on the board.
    */
-  private enqueueCall<T>(run: () => Promise<T>, opts: CallOptions | undefined): Promise<T> {
+  private enqueueCall<T>(run: () => Promise<T>, opts: CallOptions | undefined, alone = false): Promise<T> {
     const signal = opts?.signal;
-    if (!signal) return this.enqueue(run, this.connectWaitOf(opts), true);
+    if (!signal) return this.enqueue(run, this.connectWaitOf(opts), !alone);
     const cancelled = () => hostError(this.label, 'CancelledError', 'not run: it was cancelled before its turn');
     if (signal.aborted) return Promise.reject(cancelled());
     let running = false;

@@ -29,7 +29,8 @@ export interface BoardCaps {
 }
 
 export interface Reply {
-  kind: 'R' | 'G';
+  /** R: body is a repr; S: a long str, body its escaped text (wire.textOf); G: a generator ended */
+  kind: 'R' | 'S' | 'G';
   body: string;
   stdout: string;
   /** a generator's values, unless onValue took them */
@@ -57,7 +58,7 @@ interface Pending {
   values: unknown[];
   count: number;
   onValue?: (v: unknown) => void;
-  resolve(r: { kind: 'R' | 'G'; body: string }): void;
+  resolve(r: { kind: 'R' | 'S' | 'G'; body: string }): void;
   reject(e: Error): void;
   deadline?: number;
   timeoutMs?: number;
@@ -162,6 +163,7 @@ export class Session {
         return;
       }
       case 'R':
+      case 'S':
       case 'G':
         this.settle(p);
         p.resolve({ kind: f.kind, body: f.body });
@@ -272,12 +274,12 @@ export class Session {
     this.nextId = this.nextId >= 999999 ? 1 : this.nextId + 1;
     const file = r.op === 'eval' || r.op === 'define' ? r.file : undefined;
     const p: Pending = { id, bytes: 0, file, stdout: [], values: [], count: 0, onValue, resolve: () => undefined, reject: () => undefined };
-    const result = new Promise<{ kind: 'R' | 'G'; body: string }>((resolve, reject) => { p.resolve = resolve; p.reject = reject; });
+    const result = new Promise<{ kind: 'R' | 'S' | 'G'; body: string }>((resolve, reject) => { p.resolve = resolve; p.reject = reject; });
     result.catch(() => undefined); // awaited below; a rejection before that must not count as unhandled
     try {
       if (this.mode === 'loop') {
         // No await before the write: requests that the queue starts one after another go out in its order.
-        const line = loopLine(id, r, this.json);
+        const line = loopLine(id, r, this.json, this.parts.has('long'));
         p.bytes = line.length;
         this.inflight.push(p);
         this.inflightBytes += p.bytes;
@@ -373,7 +375,7 @@ export class Session {
   /** Leaves a part of the agent on the board, once per connection. */
   async ensure(part: AgentPart): Promise<void> {
     if (this.parts.has(part)) return;
-    if (part === 'threads') await this.ensure('core');
+    if (part === 'threads' || part === 'long') await this.ensure('core');
     await this.install(part);
   }
 

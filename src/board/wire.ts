@@ -3,8 +3,9 @@
  * directions, and nothing else: every request encoder and the frame reader live here.
  *
  * Board → host, one frame per answer:   \x1e LEN ' ' CHECK ' ' KIND ID ' ' BODY \n
- *   BODY is a Python repr (it never holds \x1e or \n); LEN is the len() on the board of what
- *   follows CHECK, CHECK binascii.crc32 of it where the board has a native one, else the port's
+ *   BODY is a Python repr (it never holds \x1e or \n), or for S (a long str result) the text
+ *   itself with backslash, LF, CR and \x1e escaped (see textOf); LEN is the len() on the board of
+ *   what follows CHECK, CHECK binascii.crc32 of it where the board has a native one, else the port's
  *   hash() (8 or 16 bits): kind, id and body are all covered.
  *   A frame that fails LEN or CHECK is garbled; one that passes but whose ID is not awaited is
  *   stale (a late duplicate). Neither ever becomes a value: see Session.
@@ -13,10 +14,11 @@
  * that prints the same frames with hash() and leaves nothing on the board.
  */
 import { crc32 } from 'node:zlib';
-import { toPython, toJson, pyString } from './python/literal';
+import { toPython, toJson, pyString, parsePython } from './python/literal';
+import { logicalLines, tokenize, type Token } from './python/tokens';
 
 /** Frames that answer a request (ID = the request's id). */
-export type ReplyKind = 'R' | 'I' | 'G' | 'E' | 'Q';
+export type ReplyKind = 'R' | 'S' | 'I' | 'G' | 'E' | 'Q';
 /** Frames of a board thread (ID = the thread id) and of the loop itself. */
 export type ThreadKind = 'Y' | 'P' | 'X' | 'D';
 export type FrameKind = ReplyKind | ThreadKind | 'L' | 'V';
@@ -27,7 +29,7 @@ export interface Frame {
   body: string;
 }
 
-const KINDS = new Set<string>(['R', 'I', 'G', 'E', 'Q', 'Y', 'P', 'X', 'D', 'L', 'V']);
+const KINDS = new Set<string>(['R', 'S', 'I', 'G', 'E', 'Q', 'Y', 'P', 'X', 'D', 'L', 'V']);
 export const isThreadKind = (k: FrameKind): k is ThreadKind => k === 'Y' || k === 'P' || k === 'X' || k === 'D';
 
 /** How the board checks its frames. */
@@ -216,9 +218,14 @@ export function callExpr(name: string, args: unknown[], kwargs: Record<string, u
 
 /**
  * A request line for the dispatcher loop. Calls whose arguments JSON carries exactly go as "j"
- * (json.loads in C, no compiler run) when the loop said it takes them.
+ * (json.loads in C, no compiler run) when the loop said it takes them; exec code with long string
+ * literals goes as "b" once the board has agent/long.py (`strings`).
  */
-export function loopLine(id: number, r: Request, json: boolean): string {
+export function loopLine(id: number, r: Request, json: boolean, strings = false): string {
+  if (strings && r.op === 'eval' && r.src.length > BIG_STRING) {
+    const apart = stringsApart(r.src);
+    if (apart) return blobLine(id, r.file, apart.src, apart.strings);
+  }
   const line = shortLine(id, r, json);
   // A long request goes after a line that gives its length in characters: the board takes it in
   // one read (readline takes a byte per call: 1 MB took seconds).
@@ -228,6 +235,61 @@ export function loopLine(id: number, r: Request, json: boolean): string {
 
 /** Requests longer than this go as "X<length>" and the request itself. */
 export const LONG_LINE = 1024;
+
+/** A string literal longer than this in exec code goes apart from it (see stringsApart). */
+export const BIG_STRING = 4096;
+
+/** Names that put the rest of their line off until later (a body, a generator expression). */
+const DEFERRING = new Set(['def', 'lambda', 'class', 'for', 'async', 'yield', 'await']);
+
+/**
+ * Exec code with its long str literals taken out, each replaced by `_bD[k]`, and their values: the
+ * board then copies them instead of running its compiler over them (about 1 s per MB on the
+ * WebAssembly port; a {{payload}} of 1 MB is such a literal). Only literals that the code reads
+ * while it runs go apart: on a top-level line of one line, with nothing on it that reads them
+ * later (a def, a lambda, a comprehension). undefined when there is none.
+ */
+export function stringsApart(src: string): { src: string; strings: string[] } | undefined {
+  const tokens = tokenize(src);
+  const apart = new Map<Token, number>();
+  const strings: string[] = [];
+  for (const line of logicalLines(tokens)) {
+    if (line.indent !== '' || line.tokens.some((t) => t.kind === 'name' && DEFERRING.has(t.text))) continue;
+    for (const t of line.tokens) {
+      if (t.kind !== 'string' || t.fstring || t.text.length <= BIG_STRING || t.text.includes('\n')) continue;
+      const v = literalString(t.text);
+      if (v === undefined) continue;
+      apart.set(t, strings.length);
+      strings.push(v);
+    }
+  }
+  if (strings.length === 0) return undefined;
+  return { src: tokens.map((t) => (apart.has(t) ? `_bD[${apart.get(t)}]` : t.text)).join(''), strings };
+}
+
+function literalString(text: string): string | undefined {
+  try {
+    const v = parsePython(text);
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ctrl-C would interrupt the board mid-read: \x10 and \x03 go as \x10a and \x10b (core.py undoes it). */
+function escapeBlob(s: string): string {
+  return s.includes('\x10') || s.includes('\x03') ? s.replace(/\x10/g, '\x10a').replace(/\x03/g, '\x10b') : s;
+}
+
+/**
+ * "b": exec code and its long strings apart, always after an X line: the file name, the byte
+ * lengths of the code and of each string, the code, the strings; all raw text.
+ */
+function blobLine(id: number, file: string, src: string, strings: string[]): string {
+  const parts = [src, ...strings].map(escapeBlob);
+  const body = `b${id} ${file.replace(/[\t\n]/g, '_')}\t${parts.map((p) => Buffer.byteLength(p, 'utf8')).join(',')}\t${parts.join('')}`;
+  return `X${codePoints(body)}\n${body}`;
+}
 
 function shortLine(id: number, r: Request, json: boolean): string {
   switch (r.op) {
@@ -300,4 +362,11 @@ function valueCode(id: number, expr: string, generator: boolean): string {
   if (!generator) return `_b=repr(${expr})\n${printFrame('R', id, '_b')}\ndel _b\n`;
   return `_b=''\nfor _b in ${expr}:\n _b=repr(_b)\n ${printFrame('I', id, '_b')}\n` +
     `_b=''\n${printFrame('G', id, '_b')}\ndel _b\n`;
+}
+
+const TEXT_ESCAPES: Record<string, string> = { '\\': '\\', n: '\n', r: '\r', e: '\x1e' };
+
+/** An S frame's body back to the string the board returned (core.py escapes it so: no \n in a frame). */
+export function textOf(body: string): string {
+  return body.includes('\\') ? body.replace(/\\([\\nre])/g, (_, c: string) => TEXT_ESCAPES[c]) : body;
 }

@@ -3,30 +3,13 @@
  * on the board (Ctrl-C, KeyboardInterrupt) and the board goes on; one still waiting leaves the
  * queue without running; the call running ahead of it is not touched.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import { Device } from '../../src/board/device';
+import type { Device } from '../../src/board/device';
 import { BoardError } from '../../src/board/types';
-import { defaultFsDir } from '../../src/virtual';
-import '../../src/virtual/link';
+import { isType, virtualDevices } from '../support/virtual-devices';
 
-const devices: Device[] = [];
-const names: string[] = [];
-function board(name: string, dispatcher: boolean): Device {
-  const n = `abort-${name}-${process.pid}`;
-  names.push(n);
-  const d = new Device({ port: `virtual:${n}`, timeout: 20 });
-  d.useDispatcher = dispatcher;
-  devices.push(d);
-  return d;
-}
-after(async () => {
-  for (const d of devices) await d.close().catch(() => undefined);
-  for (const n of names) fs.rmSync(defaultFsDir(n), { recursive: true, force: true });
-});
-
-const isType = (type: string) => (e: unknown) => e instanceof BoardError && e.type === type;
+const board = virtualDevices('abort', 20);
 
 const SPIN = 'def spin():\n    yield "in the loop"\n    while True:\n        pass\n';
 

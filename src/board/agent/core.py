@@ -15,6 +15,7 @@ import sys
 # frames go out unconverted: sys.stdout.write turns their \n into \r\n with a second USB transfer
 _bwr = getattr(sys.stdout, 'buffer', sys.stdout).write
 _bwl = None  # the output lock, once threads.py has run
+_bse = None  # long strings as text, once long.py has run
 _bck = hash
 try:
     _bck = __import__('binascii')
@@ -122,6 +123,9 @@ def _bloop():
             # follows as exactly n characters, in one read rather than a line's byte at a time
             k = ln[0] if ln else 0
             if k == 88:
+                # a long request leaves long garbage: collect before the next one (the WebAssembly
+                # port cannot collect when an allocation fails in the middle of a call)
+                c |= 1023
                 n = int(ln[1:])
                 ln = rn(n)
                 while len(ln) < n:
@@ -144,6 +148,9 @@ def _bloop():
                 elif k == 101:
                     # e: user code and its file name
                     r = _bev(*eval(ln[p + 1:].decode()), g)
+                elif k == 98:
+                    # b: exec code whose long strings come apart (agent/long.py)
+                    r = _bbl(ln, p, g)
                 elif k == 87:
                     # W: file data of a known length follows the line: one read, not a byte at a time
                     t = ln.find(b'\t')
@@ -156,8 +163,13 @@ def _bloop():
                     return
                 else:
                     continue
-                if type(r) is gn:
+                t = type(r)
+                if t is gn:
                     _bres(i, r)
+                elif t is str and len(r) > 999 and _bse:
+                    # with agent/long.py: a long str as its text, not its repr (2 s a MB there)
+                    _bout('S', i, _bse(r))
+                    c |= 1023
                 else:
                     _bout('', 0, b'R%s %r' % (i, r))
             except BaseException as e:
