@@ -108,6 +108,13 @@ test('GET boards lists the running belay-devices; GET boards/:id shows state in 
   assert.equal(pin(s, 25)?.mode, 'out', 'the LED pin setup made');
   assert.equal(pin(s, 26)?.mode, 'adc', 'the ADC pin setup made');
   await request().get(`${api}/nope`).expect(404);
+  // the editor gets snapshots by two paths (this answer, live updates): their order is told by seq
+  const from = published.length;
+  const later = await snapshot();
+  assert.ok(later.seq > s.seq, 'each snapshot counts up');
+  node('talker').receive({ payload: { n: 1 } });
+  const pushed = await update(() => true, 'a live update', from);
+  assert.ok(pushed.board.seq > later.seq, 'a live update made after an answer is newer than it');
 });
 
 test('the console runs a line: its value as Python, what it printed, a traceback when it raises', { timeout: 30000 }, async () => {

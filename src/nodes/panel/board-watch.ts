@@ -19,6 +19,8 @@ export interface PanelError { time: number; text: string }
 
 export interface BoardSnapshot {
   id: string;
+  /** counts up with every snapshot of this board: the editor shows none older than it has shown */
+  seq: number;
   name: string;
   port: string;
   /** a virtual board, whose pins the host sees and drives */
@@ -54,6 +56,7 @@ export class BoardWatch {
   private pinBoard: VirtualBoard | undefined;
   private readonly virtualName: string | undefined;
   private disposed = false;
+  private seq = 0;
 
   private readonly onState = (state: DeviceState, detail?: BoardInfo | Error): void => {
     if (detail instanceof Error) this.addError(detail.message);
@@ -114,6 +117,7 @@ export class BoardWatch {
     const state = b.configError ? 'disconnected' : b.state;
     const snap: BoardSnapshot = {
       id: this.id,
+      seq: ++this.seq,
       name: this.nameOf(),
       port: this.port,
       virtual: this.virtualName !== undefined,
