@@ -199,11 +199,9 @@ export class VirtualBoard extends EventEmitter {
   private onMessage(from: Interpreter, m: ToHost): void {
     if (this.closed) return;
     switch (m.t) {
-      case 'out': {
-        const data = from.readOutput();
-        if (data.length) this.emit('data', Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      case 'out':
+        this.drainOutput(from);
         break;
-      }
       case 'pin':
         this.pins.changed(m.id);
         break;
@@ -213,6 +211,8 @@ export class VirtualBoard extends EventEmitter {
         break;
       case 'exit':
         if (this.threads.get(m.ident) === from) {
+          // its last prints may still wait in its ring: this message can come before the ring's signal
+          this.drainOutput(from);
           void from.terminate();
           this.ended(m.ident, m.returned, m.why === undefined ? undefined : `crashed in the interpreter (${m.why})`);
         }
@@ -221,6 +221,7 @@ export class VirtualBoard extends EventEmitter {
         if (from === this.main) void this.reset(m.kind, m.mode, m.inPlace);
         break;
       case 'fatal':
+        this.drainOutput(from);
         // A crashed main interpreter is a board that died: attached links see 'close' with the error.
         if (from === this.main) void this.close(new Error(`virtual:${this.name}: ${m.message}`));
         for (const [id, w] of this.threads) if (w === from) this.ended(id, false, `lost its worker (${m.message})`);
@@ -229,6 +230,12 @@ export class VirtualBoard extends EventEmitter {
       default:
         break;
     }
+  }
+
+  /** Hands on what an interpreter printed and the host has not read yet. */
+  private drainOutput(from: Interpreter): void {
+    const data = from.readOutput();
+    if (data.length) this.emit('data', Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
 
   /**
