@@ -101,11 +101,14 @@ export class ReplPump {
     }
   }
 
-  /** Feeds a late Ctrl-C once every byte the host wrote before it has been taken. */
+  /**
+   * Takes a late Ctrl-C once every byte the host wrote before it has been taken, as the byte it
+   * then was (CircuitPython's "press any key" wait, a raw paste and a held \x05 see it too).
+   */
   private feedLateCtrlC(): void {
     if (!this.lateCtrlC || ((this.d.ring.consumed - this.lateAt) | 0) < 0) return;
     this.lateCtrlC = false;
-    this.feed(3);
+    this.byte(3);
   }
 
   private late(): void {
