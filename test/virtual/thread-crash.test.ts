@@ -114,12 +114,14 @@ test('a thread beyond the sixteenth is refused in the caller, as on a board; the
   const b = await rawBoard('crash-many');
   try {
     const r = await b.exec([
-      'import _thread',
+      'import _thread, sys',
       'gate = _thread.allocate_lock()',
       'gate.acquire()',
+      // one write per line: print() writes its pieces one by one, and two threads' pieces may
+      // interleave (on a board as here), which once split "done 10" around another line
       'def wait(i):',
       '    with gate:',
-      '        print("done", i)',
+      '        sys.stdout.write("done %d\\n" % i)',
       'for i in range(16):',
       '    _thread.start_new_thread(wait, (i,))',
       'try:',
@@ -133,7 +135,11 @@ test('a thread beyond the sixteenth is refused in the caller, as on a board; the
     // interpreter has its own output ring, read as each tells)
     b.board.write(Buffer.from('gate.release()\x04'));
     let printed = await b.rx.until('\x04>');
-    for (let i = 0; i < 16; i++) if (!printed.includes(`done ${i}\r\n`)) printed += await b.rx.until(`done ${i}\r\n`, 20000);
+    for (let i = 0; i < 16; i++) {
+      if (printed.includes(`done ${i}\r\n`)) continue;
+      // a failure says what the board printed instead (a thread that did not start says why)
+      printed += await b.rx.until(`done ${i}\r\n`, 20000).catch((e: Error) => { throw new Error(`${e.message}; before that: ${JSON.stringify(printed)}`); });
+    }
     assert.equal((printed.match(/done \d+\r\n/g) ?? []).length, 16, printed);
     await waitFor(() => b.board.memoryUsage().workers === 1, 'the workers of the 16 threads to end');
     const again = await b.exec('_thread.start_new_thread(print, ("again",))');

@@ -90,7 +90,7 @@ test('threads get copies of globals; locks made before the fork are shared', { t
   const b = await rawBoard('t-lock');
   try {
     const setup = await execAll(b, [
-      'import _thread, time',
+      'import _thread, time, sys',
       'from machine import Pin',
       'counter = 0',
       'Pin(4, Pin.IN).irq(lambda p: print("irq in", _thread.get_ident()), Pin.IRQ_RISING)',
@@ -107,7 +107,9 @@ test('threads get copies of globals; locks made before the fork are shared', { t
       '    time.sleep_ms(50)',
       '    print("child saw the pin; lock free:", lock.acquire(0))',
       '    with lock:',
-      '        print("child got the lock", counter)',
+      // one write: print() writes its pieces one by one, and the main interpreter's answer may
+      // land between them
+      '        sys.stdout.write("child got the lock %d\\n" % counter)',
       '_thread.start_new_thread(child, ())',
     ].join('\n'));
     let printed = setup.text;
