@@ -109,9 +109,10 @@ test('GET boards lists the running belay-devices; GET boards/:id shows state in 
   assert.equal(pin(s, 26)?.mode, 'adc', 'the ADC pin setup made');
   await request().get(`${api}/nope`).expect(404);
   // the editor gets snapshots by two paths (this answer, live updates): their order is told by seq
-  const from = published.length;
   const later = await snapshot();
   assert.ok(later.seq > s.seq, 'each snapshot counts up');
+  // what is published from here on was made after that answer (the plugin publishes as it snapshots)
+  const from = published.length;
   node('talker').receive({ payload: { n: 1 } });
   const pushed = await update(() => true, 'a live update', from);
   assert.ok(pushed.board.seq > later.seq, 'a live update made after an answer is newer than it');
