@@ -13,6 +13,9 @@ declare const window: any;
 declare const document: any;
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+
+/** Why the browser tests skip on this machine, or false when they can run. */
+export const noChromium: string | false = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
 export const artifactsDir = path.join(projectRoot, 'test-artifacts');
 const docsDir = path.join(projectRoot, 'docs');
 /** Set BELAY_DOCS_SCREENSHOTS=1 to refresh the README's screenshots in docs/ from this run. */

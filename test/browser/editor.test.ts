@@ -7,17 +7,16 @@
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import mqtt from 'mqtt';
 import { startMosquitto, type Broker } from '../support/mosquitto';
 import { exampleFiles, readExample, startNodeRedServer, type FlowNode, type NodeRedServer } from '../support/nodered-server';
 import { virtualPin, wipeVirtualBoards } from '../examples/virtual-pins';
-import { CHROMIUM, Editor, launchEditor, shoot, type EditorBrowser } from './editor-page';
+import { noChromium, Editor, launchEditor, shoot, type EditorBrowser } from './editor-page';
 
 // Code passed to page.evaluate runs in the browser; the project compiles without the DOM library.
 declare const window: any;
 
-const skip = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
+const skip = noChromium;
 
 let broker: Broker;
 let nr: NodeRedServer;

@@ -7,15 +7,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { readExample, startNodeRedServer, type NodeRedServer } from '../support/nodered-server';
 import { driveVirtualPin, wipeVirtualBoards } from '../examples/virtual-pins';
-import { CHROMIUM, Editor, launchEditor, shoot, type EditorBrowser } from './editor-page';
+import { noChromium, Editor, launchEditor, shoot, type EditorBrowser } from './editor-page';
 
 // Code passed to page.evaluate runs in the browser; the project compiles without the DOM library.
 declare const document: any;
 
-const skip = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
+const skip = noChromium;
 
 const EXAMPLE = '10 - Events - button and timer';
 const flow = readExample(`${EXAMPLE}.json`);

@@ -6,18 +6,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { readExample, startNodeRedServer, type NodeRedServer } from '../support/nodered-server';
 import { virtualPin, wipeVirtualBoards } from '../examples/virtual-pins';
 import { listVirtualBoards, type PinState } from '../../src/virtual/index';
-import { CHROMIUM, Editor, escapeRe, shoot } from './editor-page';
+import { noChromium, Editor, escapeRe, shoot } from './editor-page';
 import { BelayTab, launchBrowser, logIn, type Session } from './panel-page';
 
 // Code passed to page.evaluate runs in the browser; the project compiles without the DOM library.
 declare const window: any;
 
-const skip = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
+const skip = noChromium;
 
 const DEMO = '01 - Demo - LED, sensor and stream';
 const DEMO_DEVICE = 'be1a010000000002';
