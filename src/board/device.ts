@@ -463,7 +463,13 @@ export class Device extends EventEmitter implements DeviceApi {
       mode: s.mode,
       ensure: (part) => s.ensure(part),
       has: (part) => s.has(part),
-      expr: async (e, timeoutS) => this.toResult(await this.run({ op: 'expr', expr: e }, timeoutS)).value,
+      // The host's own expressions print nothing: what came while one ran is the board's (a thread
+      // that _bstart started and that printed before the start's answer went out).
+      expr: async (e, timeoutS) => {
+        const r = this.toResult(await this.run({ op: 'expr', expr: e }, timeoutS));
+        if (r.stdout) this.emit('output', r.stdout);
+        return r.value;
+      },
       run: async (src, file, timeoutS) => this.toResult(await this.run({ op: 'eval', src, file }, timeoutS)).value,
       define: async (src, file, timeoutS) => { await this.run({ op: 'define', src, file }, timeoutS); },
       write: async (path, data, flags, timeoutS) => { await this.run({ op: 'write', path, data, flags }, timeoutS); },
