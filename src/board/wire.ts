@@ -276,9 +276,12 @@ function literalString(text: string): string | undefined {
   }
 }
 
-/** Ctrl-C would interrupt the board mid-read: \x10 and \x03 go as \x10a and \x10b (core.py undoes it). */
+/**
+ * Ctrl-C would interrupt the board mid-read, and a board's text stdin reads CR as LF (MicroPython's
+ * stdio_read on bare-metal ports): \x10, \x03 and \r go as \x10a, \x10b and \x10c (long.py undoes it).
+ */
 function escapeBlob(s: string): string {
-  return s.includes('\x10') || s.includes('\x03') ? s.replace(/\x10/g, '\x10a').replace(/\x03/g, '\x10b') : s;
+  return /[\x10\x03\r]/.test(s) ? s.replace(/\x10/g, '\x10a').replace(/\x03/g, '\x10b').replace(/\r/g, '\x10c') : s;
 }
 
 /**

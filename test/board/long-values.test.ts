@@ -37,6 +37,8 @@ test('stringsApart takes out only long str literals the code reads as it runs, a
   assert.match(loopLine(7, { op: 'eval', src: `v = ${big}`, file: 'exec' }, true, false), /^X\d+\ne7 /, 'not before the board has agent/long.py');
   assert.match(line, /^X\d+\nb7 exec\t\d+,\d+\tv = _bD\[0\]/);
   assert.ok(!line.includes('\x03'), 'no Ctrl-C reaches the board raw');
+  // a bare-metal board's text stdin reads CR as LF (the virtual board's does not; the Pico test shows it)
+  assert.ok(!loopLine(8, { op: 'eval', src: `v = ${toPython(long(BIG_STRING + 10))}\r\nw = 1`, file: 'exec' }, true, true).includes('\r'), 'no CR either');
 });
 
 for (const dispatcher of [true, false]) {
