@@ -10,13 +10,12 @@ import assert from 'node:assert/strict';
 import { BoardError } from '../../src/board/types';
 import { stringsApart, loopLine, BIG_STRING } from '../../src/board/wire';
 import { toPython } from '../../src/board/python/literal';
-import { isType, virtualDevices } from '../support/virtual-devices';
+import { virtualDevices } from '../support/virtual-devices';
+import { longLiteralKeepsLines, longString } from '../support/long-strings';
 
 const board = virtualDevices('long', 30);
 
-/** Every character the two directions must carry as it is: controls, the escapes' own bytes, UTF-8 of 1 to 4 bytes. */
-const NASTY = 'a\\b\nc\rd\x1ee\x03f\x04g\x10h\x10a\x10bi\x00jé€😀\u2028';
-const long = (n: number) => (NASTY + 'x'.repeat(97)).repeat(Math.ceil(n / (NASTY.length + 97))).slice(0, n);
+const long = longString;
 
 test('stringsApart takes out only long str literals the code reads as it runs, and leaves the lines where they were', () => {
   const big = toPython(long(BIG_STRING + 10));
@@ -69,13 +68,6 @@ for (const dispatcher of [true, false]) {
   test(`code with a long literal keeps its meaning and its line numbers (${mode})`, { timeout: 60000 }, async () => {
     const d = board(`lines${dispatcher}`, dispatcher);
     await d.connect();
-    const s = long(BIG_STRING * 3);
-    await d.exec(`a = ${toPython(s)}\ndef later():\n    return ${toPython(s)}\nlate = lambda: ${toPython(s)}`);
-    assert.equal((await d.exec('later() == a and late() == a')).value, true, 'read after the exec, as written');
-    await assert.rejects(d.exec(`x = ${toPython(s)}\ny = 1\nz = x + y`, { file: 'mynode' }), (e: unknown) => {
-      assert.ok(e instanceof BoardError && e.type === 'TypeError', String(e));
-      assert.match((e as BoardError).traceback, /File "mynode", line 3/);
-      return true;
-    });
+    await longLiteralKeepsLines(d, long(BIG_STRING * 3));
   });
 }

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { BOARD_NAMES, firmwareAvailable, startFirmware, type FirmwareBoard, type FirmwareKind } from '../support/firmware';
+import { startFirmware, type FirmwareBoard, type FirmwareKind } from '../support/firmware';
+import { onFirmware } from '../support/firmware-tests';
 import { catcher, connected, device, load, message, messages, messageWhere, node, sink, statusOf, unload, userDir, type Msg } from '../support/nr';
 
 export interface BoardTraits {
@@ -87,15 +88,12 @@ function answer(id: string, msg: Msg, want: 'out' | 'caught' = 'out', ms = 60000
 }
 
 export function boardContract(source: BoardSource, traits: BoardTraits): void {
-  const kind = typeof source === 'string' ? source : source.name;
-  const reason = typeof source === 'string' ? firmwareAvailable(source) : undefined;
-  if (typeof source === 'string' && reason) {
-    // In CI the boards are there by design: a missing one is a failure there, not a skip.
-    if (process.env.CI) test(`the ${BOARD_NAMES[source]} runs in CI`, () => assert.fail(reason));
-    else test(`node behaviours on the ${BOARD_NAMES[source]}`, { skip: reason }, () => undefined);
-    return;
-  }
+  if (typeof source === 'string') onFirmware(source, 'node behaviours', () => contractTests(source, traits));
+  else contractTests(source, traits);
+}
 
+function contractTests(source: BoardSource, traits: BoardTraits): void {
+  const kind = typeof source === 'string' ? source : source.name;
   let board: FirmwareBoard | undefined;
   let connectedStatus: { text?: string } = {};
 

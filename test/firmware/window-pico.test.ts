@@ -5,38 +5,19 @@
  * still each call's own order, value, printed output and error; generator streams and a thread
  * printing meanwhile; a timeout inside the window.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Device } from '../../src/board/device';
 import { BoardError } from '../../src/board/types';
-import { BOARD_NAMES, firmwareAvailable, startFirmware, type FirmwareBoard } from '../support/firmware';
+import { firmwareDevice, onFirmware } from '../support/firmware-tests';
 
-const reason = firmwareAvailable('pico');
-if (reason) {
-  // In CI the boards are there by design: a missing one is a failure there, not a skip.
-  if (process.env.CI) test(`the ${BOARD_NAMES.pico} runs in CI`, () => assert.fail(reason));
-  else test(`calls in flight on the ${BOARD_NAMES.pico}`, { skip: reason }, () => undefined);
-} else {
-  picoWindow();
-}
-
-function picoWindow(): void {
-  let board: FirmwareBoard;
-  let d: Device;
-
-  before(async () => {
-    board = await startFirmware('pico');
-    d = new Device({ port: board.port, timeout: 20 });
-    const info = await d.connect();
+onFirmware('pico', 'calls in flight', () => {
+  const board = firmwareDevice('pico', 20, (info) => {
     assert.equal(info.callPath, 'loop');
     assert.ok(info.window! > 0, `the window is on: ${JSON.stringify(info)}`);
   });
-  after(async () => {
-    await d?.close();
-    await board?.stop();
-  });
 
   test('a burst keeps several calls in flight; order, values, stdout and errors stay per call', { timeout: 120000 }, async () => {
+    const d = board.device;
     // each call counts whether the next request was waiting on the board while it ran
     await d.define('k', 'import select, sys\nqueued = 0\nwaiting = select.poll()\nwaiting.register(sys.stdin, select.POLLIN)\n\n' +
       'def f(n, tag=""):\n    global queued\n    queued += len(waiting.poll(0))\n    if n % 37 == 13:\n        raise ValueError("bad %d" % n)\n' +
@@ -63,6 +44,7 @@ function picoWindow(): void {
   });
 
   test('generators and exec calls in a burst stream to their own callers', { timeout: 120000 }, async () => {
+    const d = board.device;
     await d.define('g', 'def g(n):\n    for i in range(n):\n        print("g", n, i)\n        yield (n, i)\n');
     const got: unknown[][] = Array.from({ length: 40 }, () => []);
     const calls = got.map((bucket, n) => d.call('g', [n % 5], {}, { onValue: (v) => bucket.push(v) }));
@@ -74,6 +56,7 @@ function picoWindow(): void {
   });
 
   test('a thread printing on the second core meanwhile: its lines stay its own, the calls\' output theirs', { timeout: 120000 }, async () => {
+    const d = board.device;
     await d.define('t', 'import time\n\ndef chatter(n):\n    for i in range(n):\n        print("t", i)\n        time.sleep_ms(2)\n\ndef h(n):\n    print("h", n)\n    return n\n');
     const lines: string[] = [];
     const ended = new Promise<void>((resolve, reject) => {
@@ -86,6 +69,7 @@ function picoWindow(): void {
   });
 
   test('a timeout in the window: the running call is interrupted, those behind it fail as not run and did not run, the next calls work', { timeout: 120000 }, async () => {
+    const d = board.device;
     await d.define('s', 'import time\nhits = 0\n\ndef slow(s):\n    global hits\n    hits += 1\n    time.sleep(s)\n    return hits\n');
     const first = d.call('slow', [0]).then((r) => r.value);
     const hung = d.call('slow', [30], {}, { timeout: 1 }).catch((e: unknown) => e);
@@ -102,4 +86,4 @@ function picoWindow(): void {
     const again = await Promise.all(Array.from({ length: 30 }, () => d.call('slow', [0])));
     assert.deepEqual(again.map((r) => r.value), Array.from({ length: 30 }, (_, n) => n + 3));
   });
-}
+});
