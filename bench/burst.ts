@@ -2,14 +2,17 @@
  * Calls in flight (issue #15): a burst of calls into one task, with the window (several requests on
  * their way at once) against one call at a time, on the same board in the same run, the two taking
  * turns. On the virtual board in-process, over a pty, and on the emulated Pico when ../shared/boards
- * is there. BENCH_BURST=N sets the calls per burst (default 1000; 300 on the Pico).
+ * is there; through the board API and through a Node-RED flow (n messages into one belay-task node).
+ * BENCH_BURST=N sets the calls per burst (default 1000; 300 on the Pico).
  */
 import { Device } from '../src/board/device';
 import '../src/virtual/link';
 import { servePty } from './pty-endpoint';
 import { firmwareAvailable, startFirmware } from '../test/support/firmware';
+import { withFlows } from './nodered';
 
 const TASK = 'def add(a, b):\n    return a + b\n';
+const FLOW_TASK = 'def inc(x):\n    return x + 1\n';
 
 interface Burst {
   perSec: number;
@@ -35,6 +38,61 @@ async function burstRate(port: string, pipeline: boolean, n: number): Promise<Bu
   }
 }
 
+/**
+ * The same through Node-RED: n messages into one belay-task node, all sent at once (the window
+ * fills) against one at a time (the next sent when the last one's answer comes out), taking turns.
+ */
+async function flowFigure(title: string, port: string, n: number): Promise<void> {
+  const flow = [
+    { id: 'tab', type: 'tab', label: 'burst' },
+    { id: 'dev', type: 'belay-device', name: '', port, softReset: true, reconnect: true, timeout: 60 },
+    { id: 'task', z: 'tab', type: 'belay-task', device: 'dev', name: '', code: FLOW_TASK, timeout: '', wires: [['out']] },
+    { id: 'out', z: 'tab', type: 'helper' },
+  ];
+  await withFlows(flow, async (flows) => {
+    const task = flows.getNode('task');
+    let waiting: ((m: Record<string, unknown>) => void) | undefined;
+    flows.getNode('out').on('input', (m) => waiting?.(m));
+    const next = () => new Promise<Record<string, unknown>>((resolve) => { waiting = resolve; });
+    const check = (m: Record<string, unknown>, x: number) => {
+      if (m.payload !== x + 1) throw new Error(`${title}: ${x} gave ${JSON.stringify(m.payload)}`);
+    };
+    const oneAtATime = async () => {
+      const t0 = performance.now();
+      for (let x = 0; x < n; x++) {
+        const got = next();
+        task.receive({ payload: x });
+        check(await got, x);
+      }
+      return n / ((performance.now() - t0) / 1000);
+    };
+    const burst = async () => {
+      let seen = 0;
+      const all = new Promise<void>((resolve) => {
+        waiting = (m) => {
+          check(m, seen++);
+          if (seen === n) resolve();
+        };
+      });
+      const t0 = performance.now();
+      for (let x = 0; x < n; x++) task.receive({ payload: x });
+      await all;
+      return n / ((performance.now() - t0) / 1000);
+    };
+    // the first message waits for the connect and the definition
+    const first = next();
+    task.receive({ payload: 0 });
+    check(await first, 0);
+    const one: number[] = [], win: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      one.push(await oneAtATime());
+      win.push(await burst());
+    }
+    const med = (v: number[]) => [...v].sort((a, b) => a - b)[1];
+    console.log(`  ${title.padEnd(34)} one at a time ${med(one).toFixed(0).padStart(6)} msgs/s    burst  ${med(win).toFixed(0).padStart(6)} msgs/s    ${(med(win) / med(one)).toFixed(2)}x`);
+  });
+}
+
 async function figure(title: string, port: string, n: number): Promise<void> {
   const one: Burst[] = [], win: Burst[] = [];
   for (let round = 0; round < 3; round++) {
@@ -49,27 +107,33 @@ async function figure(title: string, port: string, n: number): Promise<void> {
 
 export async function burstFigures(): Promise<void> {
   const n = Number(process.env.BENCH_BURST || 1000);
-  console.log(`\nBurst of ${n} messages into one task (median of 3 rounds each, taking turns)`);
-  await figure('virtual board, in-process', `virtual:bench-burst-${process.pid}`, n);
-  try {
-    const pty = await servePty(`bench-burst-pty-${process.pid}`);
-    try {
-      await figure('virtual board over a pty', pty.path, n);
-    } finally {
-      await pty.close();
-    }
-  } catch (e) {
-    console.log(`  (pty figure skipped: ${(e as Error).message})`);
-  }
+  const picoN = Math.min(n, 300);
   const why = firmwareAvailable('pico');
-  if (why) {
-    console.log(`  (emulated Pico skipped: ${why})`);
-    return;
-  }
-  const pico = await startFirmware('pico');
-  try {
-    await figure('emulated Pico (MicroPython 1.26.1)', pico.port, Math.min(n, 300));
-  } finally {
-    await pico.stop();
+  for (const through of ['api', 'flow'] as const) {
+    const show = through === 'api' ? figure : flowFigure;
+    console.log(through === 'api'
+      ? `\nBurst of ${n} calls through the board API (${picoN} on the Pico; median of 3 rounds each, taking turns)`
+      : `\nBurst of ${n} messages into one belay-task node through Node-RED, against one message at a time (${picoN} on the Pico)`);
+    await show('virtual board, in-process', `virtual:bench-burst-${through}-${process.pid}`, n);
+    try {
+      const pty = await servePty(`bench-burst-${through}-pty-${process.pid}`);
+      try {
+        await show('virtual board over a pty', pty.path, n);
+      } finally {
+        await pty.close();
+      }
+    } catch (e) {
+      console.log(`  (pty figure skipped: ${(e as Error).message})`);
+    }
+    if (why) {
+      console.log(`  (emulated Pico skipped: ${why})`);
+      continue;
+    }
+    const pico = await startFirmware('pico');
+    try {
+      await show('emulated Pico (MicroPython 1.26.1)', pico.port, picoN);
+    } finally {
+      await pico.stop();
+    }
   }
 }

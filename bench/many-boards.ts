@@ -6,13 +6,12 @@
  * Each run is a child process of its own (see footprint.ts). BENCH_BOARDS=N (default 32),
  * BENCH_MANY_MS=ms measured per run (default 5000).
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Device } from '../src/board/device';
 import '../src/virtual/link';
 import { runChild } from './child';
+import { withFlows } from './nodered';
 
 const BOARDS = Number(process.env.BENCH_BOARDS || 32);
 const MEASURE_MS = Number(process.env.BENCH_MANY_MS || 5000);
@@ -63,18 +62,6 @@ async function apiRun(boards: number): Promise<Figure> {
 }
 
 async function noderedRun(boards: number): Promise<Figure> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const helper = require('node-red-node-test-helper');
-  const runtime = require.resolve(process.env.BELAY_NODE_RED || 'node-red');
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-many-'));
-  helper.init(runtime, { userDir });
-  const nodesDir = path.resolve(__dirname, '..', 'src', 'nodes');
-  const nodesPkg = require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(runtime)] });
-  const types = [
-    require(path.join(nodesDir, 'belay-device.js')),
-    require(path.join(nodesDir, 'belay-task.js')),
-    require(path.join(path.dirname(nodesPkg), 'core', 'common', '20-inject.js')),
-  ];
   const flow: Record<string, unknown>[] = [{ id: 'tab', type: 'tab', label: 'many' }];
   for (let i = 0; i < boards; i++) {
     flow.push(
@@ -87,21 +74,17 @@ async function noderedRun(boards: number): Promise<Figure> {
       { id: `task${i}`, z: 'tab', type: 'belay-task', x: 300, y: 100, device: `dev${i}`, name: '', code: TASK, timeout: '', wires: [[`task${i}`]] },
     );
   }
-  let calls = 0;
-  try {
-    await helper.load(types, flow);
+  return withFlows(flow, async (flows) => {
+    let calls = 0;
     // Every task node's output is counted as it is sent (the send goes on to the same node's input).
-    for (let i = 0; i < boards; i++) helper.getNode(`task${i}`).on('input', () => { calls++; });
+    for (let i = 0; i < boards; i++) flows.getNode(`task${i}`).on('input', () => { calls++; });
     const deadline = Date.now() + 60000;
     while (calls < boards * 10) {
       if (Date.now() > deadline) throw new Error(`the flows did not start within 60 s (${calls} calls)`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    return await measure(() => calls);
-  } finally {
-    await helper.unload();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  }
+    return measure(() => calls);
+  });
 }
 
 async function child(part: string): Promise<void> {
