@@ -10,6 +10,7 @@ import '../src/virtual/link';
 import { servePty } from './pty-endpoint';
 import { firmwareAvailable, startFirmware } from '../test/support/firmware';
 import { withFlows } from './nodered';
+import { runChild } from './child';
 
 const TASK = 'def add(a, b):\n    return a + b\n';
 const FLOW_TASK = 'def inc(x):\n    return x + 1\n';
@@ -41,21 +42,23 @@ async function burstRate(port: string, pipeline: boolean, n: number): Promise<Bu
 /**
  * The same through Node-RED: n messages into one belay-task node, all sent at once (the window
  * fills) against one at a time (the next sent when the last one's answer comes out), taking turns.
+ * In a child process: one Node-RED per process (see nodered.ts).
  */
-async function flowFigure(title: string, port: string, n: number): Promise<void> {
+async function flowRates(port: string, n: number): Promise<{ one: number; win: number }> {
   const flow = [
     { id: 'tab', type: 'tab', label: 'burst' },
     { id: 'dev', type: 'belay-device', name: '', port, softReset: true, reconnect: true, timeout: 60 },
     { id: 'task', z: 'tab', type: 'belay-task', device: 'dev', name: '', code: FLOW_TASK, timeout: '', wires: [['out']] },
-    { id: 'out', z: 'tab', type: 'helper' },
+    // where the answers go: a debug node that shows nothing (its input is what is counted)
+    { id: 'out', z: 'tab', type: 'debug', active: false, tosidebar: false, console: false, complete: 'payload', wires: [] },
   ];
-  await withFlows(flow, async (flows) => {
-    const task = flows.getNode('task');
+  return withFlows(flow, async (node) => {
+    const task = node('task');
     let waiting: ((m: Record<string, unknown>) => void) | undefined;
-    flows.getNode('out').on('input', (m) => waiting?.(m));
+    node('out').on('input', (m) => waiting?.(m));
     const next = () => new Promise<Record<string, unknown>>((resolve) => { waiting = resolve; });
     const check = (m: Record<string, unknown>, x: number) => {
-      if (m.payload !== x + 1) throw new Error(`${title}: ${x} gave ${JSON.stringify(m.payload)}`);
+      if (m.payload !== x + 1) throw new Error(`${port}: ${x} gave ${JSON.stringify(m.payload)}`);
     };
     const oneAtATime = async () => {
       const t0 = performance.now();
@@ -89,8 +92,13 @@ async function flowFigure(title: string, port: string, n: number): Promise<void>
       win.push(await burst());
     }
     const med = (v: number[]) => [...v].sort((a, b) => a - b)[1];
-    console.log(`  ${title.padEnd(34)} one at a time ${med(one).toFixed(0).padStart(6)} msgs/s    burst  ${med(win).toFixed(0).padStart(6)} msgs/s    ${(med(win) / med(one)).toFixed(2)}x`);
+    return { one: med(one), win: med(win) };
   });
+}
+
+async function flowFigure(title: string, port: string, n: number): Promise<void> {
+  const { one, win } = await runChild(__filename, JSON.stringify({ port, n }));
+  console.log(`  ${title.padEnd(34)} one at a time ${one.toFixed(0).padStart(6)} msgs/s    burst  ${win.toFixed(0).padStart(6)} msgs/s    ${(win / one).toFixed(2)}x`);
 }
 
 async function figure(title: string, port: string, n: number): Promise<void> {
@@ -136,4 +144,15 @@ export async function burstFigures(): Promise<void> {
       await pico.stop();
     }
   }
+}
+
+if (require.main === module) {
+  const { port, n } = JSON.parse(process.argv[2]) as { port: string; n: number };
+  flowRates(port, n).then((r) => {
+    console.log(JSON.stringify(r));
+    process.exit(0);
+  }, (e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

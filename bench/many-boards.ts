@@ -1,7 +1,7 @@
 /**
  * Many boards at once (issue #15): every board calling a task flat out, one call after the other,
  * through the board API (a Device per board) and through Node-RED (a flow per board: an inject
- * starts it, a belay-task whose output feeds its own input), on the test helper's real runtime.
+ * starts it, a belay-task whose output feeds its own input), on Node-RED as users run it (nodered.ts).
  * Aggregate calls/s and the host's event-loop lag (p99), beside one board alone on the same path.
  * Each run is a child process of its own (see footprint.ts). BENCH_BOARDS=N (default 32),
  * BENCH_MANY_MS=ms measured per run (default 5000).
@@ -74,10 +74,10 @@ async function noderedRun(boards: number): Promise<Figure> {
       { id: `task${i}`, z: 'tab', type: 'belay-task', x: 300, y: 100, device: `dev${i}`, name: '', code: TASK, timeout: '', wires: [[`task${i}`]] },
     );
   }
-  return withFlows(flow, async (flows) => {
+  return withFlows(flow, async (node) => {
     let calls = 0;
     // Every task node's output is counted as it is sent (the send goes on to the same node's input).
-    for (let i = 0; i < boards; i++) flows.getNode(`task${i}`).on('input', () => { calls++; });
+    for (let i = 0; i < boards; i++) node(`task${i}`).on('input', () => { calls++; });
     const deadline = Date.now() + 60000;
     while (calls < boards * 10) {
       if (Date.now() > deadline) throw new Error(`the flows did not start within 60 s (${calls} calls)`);

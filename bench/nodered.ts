@@ -1,35 +1,40 @@
 /**
- * Flows for the benchmark on Node-RED's real runtime through node-red-node-test-helper (the
- * runtime the tests use): the belay nodes and Node-RED's inject node loaded, a temporary user
- * directory, everything unloaded and removed afterwards. BELAY_NODE_RED names another runtime.
+ * Flows for the benchmark on Node-RED as users run it: scripts/nodered.js starts it in this process
+ * with this package installed into a temporary user directory (what `npm start` does), and the flow
+ * runs once every node of it has started. Not through node-red-node-test-helper, which wraps every
+ * node's send, log and status in a spy that also schedules an event per call (a sixth of the host's
+ * time in a busy flow, measured). One Node-RED per process: a benchmark runs each flow in a child.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** What a benchmark does with the loaded flow: the test helper's getNode. */
-export interface Flows {
-  getNode(id: string): { receive(msg: object): void; on(event: 'input', fn: (msg: Record<string, unknown>) => void): void };
+/** A node of the running flow: what a benchmark sends it and hears of it. */
+export interface FlowNode {
+  receive(msg: object): void;
+  on(event: 'input', fn: (msg: Record<string, unknown>) => void): void;
 }
 
-export async function withFlows<T>(flow: Record<string, unknown>[], run: (flows: Flows) => Promise<T>): Promise<T> {
+interface Launcher {
+  startNodeRed(options: { userDir: string; port: number; flows: object[]; logLevel: string }):
+    Promise<{ RED: { nodes: { getNode(id: string): FlowNode | null } }; stop(): Promise<void> }>;
+}
+
+export async function withFlows<T>(flow: Record<string, unknown>[], run: (node: (id: string) => FlowNode) => Promise<T>): Promise<T> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const helper = require('node-red-node-test-helper');
-  const runtime = require.resolve(process.env.BELAY_NODE_RED || 'node-red');
+  const launcher = require(path.resolve(__dirname, '..', '..', 'scripts', 'nodered.js')) as Launcher;
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-bench-'));
-  helper.init(runtime, { userDir });
-  const nodesDir = path.resolve(__dirname, '..', 'src', 'nodes');
-  const nodesPkg = require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(runtime)] });
-  const types = [
-    require(path.join(nodesDir, 'belay-device.js')),
-    require(path.join(nodesDir, 'belay-task.js')),
-    require(path.join(path.dirname(nodesPkg), 'core', 'common', '20-inject.js')),
-  ];
+  const nr = await launcher.startNodeRed({ userDir, port: 0, flows: flow, logLevel: 'error' });
   try {
-    await helper.load(types, flow);
-    return await run(helper as Flows);
+    const ids = flow.filter((n) => n.type !== 'tab').map((n) => String(n.id));
+    const deadline = Date.now() + 30000;
+    while (ids.some((id) => !nr.RED.nodes.getNode(id))) {
+      if (Date.now() > deadline) throw new Error('the flow did not start within 30 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return await run((id) => nr.RED.nodes.getNode(id)!);
   } finally {
-    await helper.unload();
+    await nr.stop();
     fs.rmSync(userDir, { recursive: true, force: true });
   }
 }
