@@ -9,6 +9,7 @@ import { Device } from '../../src/board/device';
 import type { ThreadHandlers, ThreadInfo } from '../../src/board/types';
 import { defaultFsDir } from '../../src/virtual';
 import '../../src/virtual/link';
+import { earlyThreadOutput } from '../support/early-thread-output';
 
 const name = `threadlist-${process.pid}`;
 const d = new Device({ port: `virtual:${name}`, timeout: 10 });
@@ -49,6 +50,11 @@ test('runningThreads() and the threads event follow starts and ends; thread-prin
   await fh.ended;
   assert.deepEqual(d.runningThreads(), []);
   assert.deepEqual(lists, [['forever'], ['forever', 'worker'], ['forever'], []]);
+});
+
+test('what a thread prints before the answer to its start comes out as the board\'s output', { timeout: 30000 }, async () => {
+  await d.connect();
+  await earlyThreadOutput(d);
 });
 
 test('a lost connection ends every thread in the list at once', { timeout: 30000 }, async () => {

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoardError } from '../../src/board/types';
 import { firmwareDevice, onFirmware } from '../support/firmware-tests';
+import { earlyThreadOutput } from '../support/early-thread-output';
 
 onFirmware('pico', 'calls in flight', () => {
   const board = firmwareDevice('pico', 20, (info) => {
@@ -66,6 +67,10 @@ onFirmware('pico', 'calls in flight', () => {
     await ended;
     out.forEach((r, n) => assert.deepEqual(r, { value: n, stdout: `h ${n}\n` }));
     assert.deepEqual(lines, Array.from({ length: 60 }, (_, i) => `t ${i}`));
+  });
+
+  test('what a thread prints on the second core before the answer to its start comes out as the board\'s output', { timeout: 60000 }, async () => {
+    await earlyThreadOutput(board.device);
   });
 
   test('a timeout in the window: the running call is interrupted, those behind it fail as not run and did not run, the next calls work', { timeout: 120000 }, async () => {
